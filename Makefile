@@ -1,0 +1,30 @@
+# Set-up and common jobs. Every target creates .venv on first use; nothing is installed by hand.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CH := $(VENV)/bin/ch
+EXTRAS ?= dev
+
+.PHONY: setup test demo bench clean
+
+$(VENV)/.installed-$(EXTRAS): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[$(EXTRAS)]'
+	touch $@
+
+setup: $(VENV)/.installed-$(EXTRAS)
+
+# The test suite (what CI runs).
+test: setup
+	$(PY) -m pytest -q -n 2
+
+# Train a small model on a dataset that needs no download, then test it.
+demo: setup
+	$(CH) train mlp-s digits --max-epochs 20 --project demo
+	$(CH) test mlp-s digits --load mase_output/demo/software/training_ckpts/best.ckpt
+
+bench: setup
+	$(PY) benchmarks/train_epoch.py
+
+clean:
+	rm -rf $(VENV) mase_output .pytest_cache

@@ -1,0 +1,101 @@
+"""The model registry: `@register_model`, `get_model`, and importing users' model files."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from torch import nn
+
+from chop.dataset.info import DatasetInfo
+from chop.errors import ConfigError
+from chop.models.info import ModelInfo
+from chop.registry import Registry
+
+Builder = Callable[[DatasetInfo], nn.Module]
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """A registered model: its info and a builder `builder(dataset_info) -> nn.Module`."""
+
+    info: ModelInfo
+    builder: Builder
+
+
+MODELS: Registry[ModelEntry] = Registry("model")
+
+
+def register_model(name: str, info: ModelInfo | None = None, **info_fields):
+    """Decorator registering a builder `f(dataset_info) -> nn.Module` under `name`.
+
+    Either pass a `ModelInfo` (its name must equal `name`) or its fields as keywords:
+    `@register_model("jsc-big", source="user", default_dataset="jsc")`.
+    """
+    if info is None:
+        info = ModelInfo(name=name, **info_fields)
+    elif info_fields:
+        raise ConfigError("register_model: give either info=ModelInfo(...) or its fields, not both.")
+    if info.name != name:
+        raise ConfigError(
+            f"Model registered as '{name}' but its info is named '{info.name}'; make them equal."
+        )
+
+    def wrap(builder: Builder) -> Builder:
+        MODELS.register(name, ModelEntry(info=info, builder=builder))
+        return builder
+
+    return wrap
+
+
+def get_model_info(name: str) -> ModelInfo:
+    return MODELS.get(name).info
+
+
+def get_model(name: str, dataset_info: DatasetInfo | None = None) -> nn.Module:
+    """Build model `name` for `dataset_info` (default: the model's own default dataset)."""
+    entry = MODELS.get(name)
+    if dataset_info is None:
+        from chop.dataset import get_dataset_info
+
+        dataset_info = get_dataset_info(entry.info.default_dataset)
+    return entry.builder(dataset_info)
+
+
+def import_model_file(path: str | Path) -> None:
+    """Import a user's Python file so that its `@register_model` decorators run.
+
+    Importing the same file twice is a no-op, so a TOML list and a `file.py:name` model can both
+    name it.
+    """
+    path = Path(path).expanduser().resolve()
+    if not path.is_file():
+        raise ConfigError(f"Model file '{path}' does not exist; give the path of a .py file.")
+    module_name = f"chop_user_models_{abs(hash(str(path)))}"
+    if module_name in sys.modules:
+        return
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ConfigError(f"Model file '{path}' cannot be imported; is it a Python file?")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except ConfigError:
+        del sys.modules[module_name]
+        raise
+    except Exception as exc:
+        del sys.modules[module_name]
+        raise ConfigError(f"Importing model file '{path}' failed: {type(exc).__name__}: {exc}") from exc
+
+
+def resolve_model_name(spec: str) -> str:
+    """`'file.py:name'` imports the file and returns `'name'`; a plain name is returned as is."""
+    if ":" in spec and spec.split(":", 1)[0].endswith(".py"):
+        file, name = spec.split(":", 1)
+        import_model_file(file)
+        return name
+    return spec
