@@ -28,13 +28,13 @@ def relu() -> nn.ReLU:
     return nn.ReLU(inplace=True)
 
 
-@register_model("jsc-tiny", source="physical", description="BN, ReLU, Linear(16,5), ReLU (117 params)")
+@register_model("jsc-tiny", source="physical", description="BN, ReLU, Linear, ReLU")
 def jsc_tiny(info: DatasetInfo) -> nn.Module:
     f, c = info.num_features, info.num_classes
     return SeqBlocks(nn.BatchNorm1d(f), relu(), nn.Linear(f, c), relu())
 
 
-@register_model("jsc-toy", source="physical", description="three BN-ReLU-Linear blocks of width 8 (327 params)")
+@register_model("jsc-toy", source="physical", description="3 BN-ReLU-Linear blocks, width 8")
 def jsc_toy(info: DatasetInfo) -> nn.Module:
     f, c = info.num_features, info.num_classes
     return SeqBlocks(
@@ -45,7 +45,7 @@ def jsc_toy(info: DatasetInfo) -> nn.Module:
     )
 
 
-@register_model("jsc-s", source="physical", description="BN, 16-64-64-5 MLP, BN (5,615 params)")
+@register_model("jsc-s", source="physical", description="BN, 64-64 ReLU MLP, BN")
 def jsc_s(info: DatasetInfo) -> nn.Module:
     f, c = info.num_features, info.num_classes
     return SeqBlocks(
@@ -59,7 +59,7 @@ def jsc_s(info: DatasetInfo) -> nn.Module:
 @register_model(
     "jsc-three-layer",
     source="physical",
-    description="the hls4ml papers' 16-64-32-32-5 ReLU MLP (4,389 params)",
+    description="hls4ml 64-32-32 ReLU MLP",
 )
 def jsc_three_layer(info: DatasetInfo) -> nn.Module:
     f, c = info.num_features, info.num_classes

@@ -60,17 +60,17 @@ def _image_shape(info: DatasetInfo) -> tuple[int, int, int]:
     return shape  # type: ignore[return-value]
 
 
-@register_model("mlp", source="vision", default_dataset="fashion-mnist", description="Flatten, 256-128 ReLU MLP")
+@register_model("mlp", source="vision", default_dataset="fashion-mnist", description="256-128 ReLU MLP")
 def mlp(info: DatasetInfo) -> nn.Module:
     return MLP(info.num_features, (256, 128), info.num_classes)
 
 
-@register_model("mlp-s", source="vision", default_dataset="digits", description="Flatten, one hidden layer of 64")
+@register_model("mlp-s", source="vision", default_dataset="digits", description="one hidden layer of 64")
 def mlp_s(info: DatasetInfo) -> nn.Module:
     return MLP(info.num_features, (64,), info.num_classes)
 
 
-@register_model("cnn", source="vision", default_dataset="fashion-mnist", description="2x Conv-BN-ReLU-MaxPool + Linear")
+@register_model("cnn", source="vision", default_dataset="fashion-mnist", description="2 Conv-BN-ReLU-Pool + Linear")
 def cnn(info: DatasetInfo) -> nn.Module:
     c, h, w = _image_shape(info)
     return CNN(c, h, w, info.num_classes)

@@ -1,0 +1,48 @@
+"""`ch test`: evaluate a trained checkpoint on the test split and save the metrics as JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from chop.actions.common import log, prepare, project_of_checkpoint, require
+from chop.config import RunConfig
+from chop.dataset import DatasetInfo
+from chop.engine.batches import TensorBatches
+from chop.engine.checkpoint import read_checkpoint
+from chop.engine.runtime import make_fabric
+from chop.engine.trainer import evaluate, to_device
+
+
+def test(cfg: RunConfig) -> dict:
+    require(cfg, "test", "load_name")
+    ckpt = read_checkpoint(cfg.load_name)
+    # A checkpoint of ours knows its model and dataset; the command line may leave them out.
+    fill = {}
+    if not cfg.model and ckpt.get("model_name"):
+        fill["model"] = ckpt["model_name"]
+    if not cfg.dataset and ckpt.get("dataset_info"):
+        fill["dataset"] = DatasetInfo.from_dict(ckpt["dataset_info"]).name
+    cfg = dataclasses.replace(cfg, **fill)
+    require(cfg, "test", "model", "dataset")
+    prepared = prepare(cfg, checkpoint=ckpt)
+    fabric = make_fabric(dataclasses.replace(cfg, num_devices=1, num_nodes=1, strategy="auto"))
+    model = fabric.setup_module(prepared.model)
+    batches = TensorBatches(to_device(fabric, prepared.dataset.test), max(cfg.batch_size, 1024))
+    metrics = evaluate(fabric, model, batches)
+    result = {
+        "model": prepared.model_name,
+        "dataset": cfg.dataset,
+        "checkpoint": str(cfg.load_name),
+        "test_acc": metrics["acc"],
+        "test_loss": metrics["loss"],
+        "test_samples": metrics["samples"],
+    }
+    project = project_of_checkpoint(cfg.load_name) if not cfg.project else None
+    out_dir = (project / "software") if project else cfg.software_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / "test_metrics.json"
+    out.write_text(json.dumps(result, indent=2))
+    result["metrics_file"] = str(out)
+    log.info("Test metrics written to %s", out)
+    return result

@@ -1,0 +1,69 @@
+"""`ch train`: train a model on a dataset and keep best/last checkpoints in the project."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from chop.actions.common import archive_previous, log, prepare, require
+from chop.config import RunConfig, write_run_config
+from chop.engine.checkpoint import read_checkpoint
+from chop.engine.optim import make_optimizer
+from chop.engine.runtime import make_fabric, make_loggers
+from chop.engine.trainer import FitOptions, fit
+from chop.errors import CheckpointError
+
+
+def train(cfg: RunConfig) -> dict:
+    require(cfg, "train", "model", "dataset")
+    resume_state = None
+    if cfg.resume:
+        last = cfg.ckpt_dir / "last.ckpt"
+        if not last.exists():
+            raise CheckpointError(f"--resume: no '{last}' to resume from; train without --resume first.")
+        resume_state = read_checkpoint(last)
+        cfg = dataclasses.replace(cfg, load_name=str(last), load_type="pl")
+    fabric = make_fabric(cfg, make_loggers(cfg))
+    prepared = prepare(cfg, checkpoint=resume_state)
+    if fabric.is_global_zero and resume_state is None:
+        archive_previous(cfg.ckpt_dir)
+    fabric.barrier()
+    optimizer = make_optimizer(cfg.optimizer, prepared.model, cfg.learning_rate, cfg.weight_decay)
+    model, optimizer = fabric.setup(prepared.model, optimizer)
+    if resume_state is not None:
+        optimizer.load_state_dict(resume_state["optimizer"])
+        log.info("Resuming from '%s' after epoch %d.", cfg.load_name, resume_state["epoch"])
+    hparams = {k: v for k, v in cfg.to_dict().items() if isinstance(v, (int, float, str, bool))}
+    for logger in fabric.loggers:
+        try:
+            logger.log_hyperparams(hparams)
+        except NotImplementedError:  # CSVLogger: the run's config file below records them
+            pass
+    if fabric.is_global_zero:
+        write_run_config(cfg, cfg.software_dir / "train_config.toml")
+    opts = FitOptions(
+        max_epochs=cfg.max_epochs, max_steps=cfg.max_steps, max_time=cfg.max_time_seconds,
+        early_stop=cfg.early_stop, batch_size=cfg.batch_size, seed=cfg.seed,
+        log_every_n_steps=cfg.log_every_n_steps, ckpt_dir=cfg.ckpt_dir,
+        model_name=prepared.model_name,
+    )
+    result = fit(fabric, model, optimizer, prepared.dataset, opts, resume_state)
+    for logger in fabric.loggers:
+        logger.finalize("success")
+    summary = {
+        "model": prepared.model_name,
+        "dataset": cfg.dataset,
+        "epochs": result.epochs_run,
+        "steps": result.global_step,
+        "stopped_by": result.stop_reason,
+        "best_epoch": result.best_epoch,
+        "best_val_acc": result.best_val_acc,
+        "last": result.history[-1] if result.history else {},
+        "best_ckpt": str(result.best_path),
+        "last_ckpt": str(result.last_path),
+        "log_dirs": [str(lg.log_dir) for lg in fabric.loggers],
+        "is_global_zero": fabric.is_global_zero,
+    }
+    if fabric.is_global_zero:
+        (cfg.software_dir / "train_summary.json").write_text(json.dumps(summary, indent=2))
+    return summary

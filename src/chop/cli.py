@@ -1,0 +1,129 @@
+"""`ch ACTION [MODEL] [DATASET] [flags]`: argument parsing only.
+
+Flags typed on the command line override the TOML file, which overrides the defaults; a flag
+that was not typed leaves the lower layers alone even when its default differs (argparse's
+SUPPRESS default, so only typed flags reach the config). User mistakes end as one line on
+stderr and exit code 2; `--debug` shows the traceback as well.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from typing import Any
+
+from chop.config import RunConfig, load_toml, merge
+from chop.errors import ChopError, ConfigError, did_you_mean
+
+# flag -> (config key, type, help). Order is the order of `ch --help`.
+FLAGS: list[tuple[str, str, Any, str]] = [
+    ("--config", "config", str, "TOML file with the same keys as these flags"),
+    ("--task", "task", str, "task type (cls)"),
+    ("--load", "load_name", str, "checkpoint to load weights from"),
+    ("--load-type", "load_type", str, "checkpoint kind: pl (ch train's .ckpt) or pt (a plain state dict)"),
+    ("--batch-size", "batch_size", int, "samples per step"),
+    ("--learning-rate", "learning_rate", float, "optimizer learning rate"),
+    ("--weight-decay", "weight_decay", float, "optimizer weight decay"),
+    ("--optimizer", "optimizer", str, "adam, adamw or sgd"),
+    ("--max-epochs", "max_epochs", int, "epochs to train"),
+    ("--max-steps", "max_steps", int, "stop after this many steps (-1: no limit)"),
+    ("--max-time", "max_time", str, "stop after this long: seconds or DD:HH:MM:SS"),
+    ("--early-stop", "early_stop", int, "stop after N epochs without a better val accuracy (0: off)"),
+    ("--seed", "seed", int, "random seed"),
+    ("--accelerator", "accelerator", str, "auto, cpu, gpu or mps"),
+    ("--num-devices", "num_devices", int, "devices (processes) per node"),
+    ("--num-nodes", "num_nodes", int, "nodes"),
+    ("--strategy", "strategy", str, "Fabric strategy: auto, ddp, ..."),
+    ("--precision", "precision", str, "32-true, bf16-mixed, 16-mixed, ..."),
+    ("--num-workers", "num_workers", int, "worker processes for data (0: in-process)"),
+    ("--project", "project", str, "project name: outputs go to PROJECT_DIR/PROJECT"),
+    ("--project-dir", "project_dir", str, "where projects live (default ./mase_output)"),
+    ("--log-level", "log_level", str, "debug, info, warning or error"),
+    ("--report-to", "report_to", str, "tensorboard, csv, wandb or none (comma-separated)"),
+    ("--log-every-n-steps", "log_every_n_steps", int, "steps between logged training losses"),
+    ("--data-dir", "data_dir", str, "folder holding the dataset's raw files"),
+    ("--model-file", "model_files", str, "a Python file registering models (repeatable)"),
+]
+ALIASES = {"--cpu": "--num-workers", "--devices": "--num-devices", "--lr": "--learning-rate"}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises ConfigError (one line) instead of printing usage and exiting."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        if "unrecognized arguments" in message:
+            unknown = message.split(":", 1)[1].split()
+            flag = next((u.split("=")[0] for u in unknown if u.startswith("-")), unknown[0])
+            known = [f for f, *_ in FLAGS] + list(ALIASES) + ["--debug", "--resume", "--help"]
+            raise ConfigError(f"Unknown flag '{flag}'.{did_you_mean(flag, known)} See 'ch --help'.")
+        raise ConfigError(f"{message}. See 'ch --help'.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from chop.actions import ACTIONS
+
+    p = _Parser(prog="ch", description=__doc__.splitlines()[0],
+                argument_default=argparse.SUPPRESS, allow_abbrev=False)
+    p.add_argument("action", choices=list(ACTIONS), metavar="ACTION", help=", ".join(ACTIONS))
+    p.add_argument("model", nargs="?", metavar="MODEL", help="model name, or FILE.py:NAME")
+    p.add_argument("dataset", nargs="?", metavar="DATASET", help="dataset name")
+    for flag, key, typ, help_text in FLAGS:
+        names = [flag] + [a for a, target in ALIASES.items() if target == flag]
+        kwargs: dict[str, Any] = {"dest": key, "type": typ, "help": help_text}
+        if key == "model_files":
+            kwargs["action"] = "append"
+        p.add_argument(*names, **kwargs)
+    p.add_argument("--resume", dest="resume", action="store_true",
+                   help="continue from the project's last.ckpt")
+    p.add_argument("--debug", dest="debug", action="store_true", help="show tracebacks")
+    return p
+
+
+def parse_config(argv: list[str]) -> tuple[str, RunConfig]:
+    """The action and its merged RunConfig for command-line `argv`."""
+    ns = vars(build_parser().parse_args(argv))
+    action = ns.pop("action")
+    toml: dict[str, Any] = {}
+    if "config" in ns:
+        toml = load_toml(ns.pop("config"))
+    flags = {k: v for k, v in ns.items() if v is not None}
+    return action, merge(toml, flags)
+
+
+def _setup_logging(level: str) -> None:
+    from rich.logging import RichHandler
+
+    handler = RichHandler(show_time=False, show_path=False, markup=False)
+    logging.basicConfig(level=level.upper(), format="%(message)s", handlers=[handler], force=True)
+    for noisy in ("lightning_fabric", "lightning", "torch"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv
+    try:
+        action, cfg = parse_config(argv)
+        _setup_logging(cfg.log_level)
+        from chop.cli_render import render_config, render_result
+        from chop.actions import ACTIONS as RUNNERS
+
+        if action != "info":
+            render_config(cfg)
+        result = RUNNERS[action](cfg)
+        render_result(action, result)
+        return 0
+    except ChopError as exc:
+        if debug:
+            traceback.print_exc()
+        sys.stderr.write(f"error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""What `ch` shows on the terminal: the effective config and each action's result, as tables."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from chop.config import RunConfig
+
+console = Console()
+_DEFAULTS = RunConfig().to_dict()
+
+
+def render_config(cfg: RunConfig) -> None:
+    """Two key/value pairs per row; values that differ from the defaults are bold."""
+    items = [(k, v) for k, v in cfg.to_dict().items() if not (k in ("passes", "search") and not v)]
+    table = Table(title="Configuration", show_edge=False, show_header=False)
+    for _ in range(2):
+        table.add_column(style="dim")
+        table.add_column()
+    cells = []
+    for key, value in items:
+        text = str(value) if not isinstance(value, dict) else ", ".join(value)
+        cells += [key, f"[bold]{text}[/bold]" if value != _DEFAULTS.get(key) else text]
+    cells += [""] * (len(cells) % 4)
+    for i in range(0, len(cells), 4):
+        table.add_row(*cells[i : i + 4])
+    console.print(table)
+
+
+def _kv_table(title: str, rows: dict) -> Table:
+    table = Table(title=title, show_edge=False, header_style="bold")
+    table.add_column("")
+    table.add_column("")
+    for k, v in rows.items():
+        table.add_row(k, f"{v:.4f}" if isinstance(v, float) else str(v))
+    return table
+
+
+def render_result(action: str, result: dict) -> None:
+    if action == "info":
+        _render_info(result)
+    elif action == "train":
+        if not result.get("is_global_zero", True):
+            return
+        last = result.get("last", {})
+        rows = {
+            "epochs": result["epochs"], "steps": result["steps"], "stopped by": result["stopped_by"],
+            "best epoch": result["best_epoch"], "best val acc": result["best_val_acc"],
+            **{k: v for k, v in last.items() if k not in ("epoch", "step")},
+            "best checkpoint": result["best_ckpt"], "last checkpoint": result["last_ckpt"],
+            "logs": ", ".join(result["log_dirs"]) or "-",
+        }
+        console.print(_kv_table("Training done", rows))
+    elif action == "test":
+        rows = {k: result[k] for k in ("model", "dataset", "checkpoint", "test_acc", "test_loss",
+                                        "test_samples", "metrics_file")}
+        console.print(_kv_table("Test", rows))
+    else:
+        console.print(_kv_table(action, {k: v for k, v in result.items() if not isinstance(v, (dict, list))}))
+
+
+def _render_info(result: dict) -> None:
+    models = Table(title="Models", header_style="bold")
+    for col in ("name", "source", "default dataset", "parameters", "fx", "description"):
+        models.add_column(col, justify="right" if col == "parameters" else "left")
+    for m in result["models"]:
+        params = f"{m['parameters']:,}" if m["parameters"] is not None else "-"
+        models.add_row(m["name"], m["source"], m["default_dataset"], params,
+                       "yes" if m["fx_traceable"] else "no", m["description"])
+    console.print(models)
+    datasets = Table(title="Datasets", header_style="bold")
+    for col in ("name", "input shape", "classes", "train/val/test", "description"):
+        datasets.add_column(col)
+    for d in result["datasets"]:
+        sizes = d["split_sizes"]
+        split = "/".join(str(sizes.get(k, "?")) for k in ("train", "val", "test")) if sizes else "-"
+        datasets.add_row(d["name"], str(d["input_shape"]), str(d["classes"]), split, d["description"])
+    console.print(datasets)

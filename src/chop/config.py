@@ -1,0 +1,258 @@
+"""The typed run configuration: defaults < TOML file < flags typed on the command line.
+
+One dataclass, `RunConfig`, holds every setting of `ch train/test/transform/search/info`. A TOML
+file uses the same key names as the dataclass fields; `[passes.*]` and `[search.*]` sections are
+kept as plain dicts for the actions that read them. A key that is not a field is an error naming
+the closest valid key, and every value is checked for type and range here, once, so that the
+actions can trust what they get.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from chop.errors import ConfigError, did_you_mean
+
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+NA = "NA"  # TOML has no null; "NA" means None.
+
+ACTIONS = ("train", "test", "transform", "search", "info")
+ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps")
+LOAD_TYPES = ("pt", "pl")
+OPTIMIZERS = ("adam", "adamw", "sgd")
+REPORTERS = ("tensorboard", "csv", "wandb", "none")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+TASKS = ("cls", "classification")
+PRECISIONS = ("32-true", "32", "64-true", "64", "bf16-mixed", "16-mixed", "bf16-true", "16-true")
+
+
+@dataclass
+class RunConfig:
+    """Every setting of a `ch` run. Field names are the TOML keys; flags use dashes."""
+
+    model: str | None = None
+    dataset: str | None = None
+    task: str = "cls"
+    load_name: str | None = None
+    load_type: str = "pl"
+    resume: bool = False
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.0
+    optimizer: str = "adam"
+    max_epochs: int = 20
+    max_steps: int = -1
+    max_time: str | None = None
+    early_stop: int = 0
+    seed: int = 0
+    accelerator: str = "auto"
+    num_devices: int = 1
+    num_nodes: int = 1
+    strategy: str = "auto"
+    precision: str = "32-true"
+    num_workers: int = 0
+    project: str | None = None
+    project_dir: str = "mase_output"
+    log_level: str = "info"
+    report_to: str = "tensorboard"
+    log_every_n_steps: int = 50
+    debug: bool = False
+    data_dir: str | None = None
+    model_files: list[str] = field(default_factory=list)
+    passes: dict[str, Any] = field(default_factory=dict)
+    search: dict[str, Any] = field(default_factory=dict)
+
+    # ---- derived paths -------------------------------------------------------------------
+    @property
+    def project_name(self) -> str:
+        if self.project:
+            return self.project
+        return f"{self.model or 'model'}_{self.task}_{self.dataset or 'data'}"
+
+    @property
+    def project_path(self) -> Path:
+        return Path(self.project_dir) / self.project_name
+
+    @property
+    def software_dir(self) -> Path:
+        return self.project_path / "software"
+
+    @property
+    def ckpt_dir(self) -> Path:
+        return self.software_dir / "training_ckpts"
+
+    @property
+    def max_time_seconds(self) -> float | None:
+        return parse_duration(self.max_time) if self.max_time else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+FIELD_NAMES = tuple(f.name for f in fields(RunConfig))
+SECTION_KEYS = ("passes", "search")
+
+
+def parse_duration(text: str | int | float) -> float:
+    """Seconds from `"DD:HH:MM:SS"`, `"HH:MM:SS"`, `"MM:SS"` or a plain number of seconds."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        seconds = float(text)
+    else:
+        s = str(text).strip()
+        if re.fullmatch(r"\d+(\.\d+)?", s):
+            seconds = float(s)
+        elif re.fullmatch(r"\d+(:\d+){1,3}", s):
+            seconds = 0.0
+            for part, unit in zip(reversed(s.split(":")), (1, 60, 3600, 86400)):
+                seconds += int(part) * unit
+        else:
+            raise ConfigError(
+                f"max_time={text!r} is not a duration; write seconds or DD:HH:MM:SS, e.g. 00:01:30:00."
+            )
+    if seconds <= 0:
+        raise ConfigError(f"max_time={text!r} must be positive.")
+    return seconds
+
+
+def load_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file; a syntax error names the file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"Config file '{path}' does not exist.")
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        if "end of document" in message:  # say which line, as for every other TOML error
+            last = len(path.read_text(errors="replace").rstrip("\n").splitlines())
+            message = message.replace("at end of document", f"at end of document, line {last}")
+        raise ConfigError(f"Config file '{path}' is not valid TOML: {message}.") from None
+
+
+def _na_to_none(value: Any) -> Any:
+    if value == NA:
+        return None
+    if isinstance(value, dict):
+        return {k: _na_to_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_na_to_none(v) for v in value]
+    return value
+
+
+def _check_type(key: str, value: Any, annotation: str) -> Any:
+    """Check `value` against a field annotation string; ints are accepted for floats."""
+    optional = "None" in annotation
+    if value is None:
+        if optional:
+            return None
+        raise ConfigError(f"Config key '{key}' cannot be empty.")
+    base = annotation.replace(" | None", "").strip()
+    if base == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(f"Config key '{key}' must be true or false, got {value!r}.")
+        return value
+    if base == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"Config key '{key}' must be an integer, got {value!r}.")
+        return value
+    if base == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"Config key '{key}' must be a number, got {value!r}.")
+        return float(value)
+    if base == "str":
+        if key == "max_time" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str):
+            raise ConfigError(f"Config key '{key}' must be a string, got {value!r}.")
+        return value
+    if base.startswith("list"):
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"Config key '{key}' must be a list of strings, got {value!r}.")
+        return list(value)
+    if base.startswith("dict"):
+        if not isinstance(value, dict):
+            raise ConfigError(f"Config section '{key}' must be a table, got {value!r}.")
+        return value
+    raise AssertionError(f"unhandled annotation {annotation}")  # pragma: no cover
+
+
+def _choice(key: str, value: str, choices: tuple[str, ...]) -> str:
+    v = value.lower()
+    if v not in choices:
+        raise ConfigError(f"{key}={value!r} is not valid.{did_you_mean(v, choices)}")
+    return v
+
+
+def validate(cfg: RunConfig) -> RunConfig:
+    """Check ranges and choices; returns a normalised copy."""
+    cfg = dataclasses.replace(cfg)
+    cfg.accelerator = _choice("accelerator", cfg.accelerator, ACCELERATORS)
+    cfg.load_type = _choice("load_type", cfg.load_type, LOAD_TYPES)
+    cfg.optimizer = _choice("optimizer", cfg.optimizer, OPTIMIZERS)
+    cfg.log_level = _choice("log_level", cfg.log_level, LOG_LEVELS)
+    cfg.task = _choice("task", cfg.task, TASKS)
+    cfg.precision = _choice("precision", cfg.precision, PRECISIONS)
+    for reporter in cfg.report_to.split(","):
+        _choice("report_to", reporter.strip(), REPORTERS)
+    positive = ("batch_size", "num_devices", "num_nodes", "log_every_n_steps")
+    for key in positive:
+        if getattr(cfg, key) < 1:
+            raise ConfigError(f"{key} must be at least 1, got {getattr(cfg, key)}.")
+    non_negative = ("weight_decay", "max_epochs", "early_stop", "num_workers", "seed")
+    for key in non_negative:
+        if getattr(cfg, key) < 0:
+            raise ConfigError(f"{key} must not be negative, got {getattr(cfg, key)}.")
+    if not cfg.learning_rate > 0:
+        raise ConfigError(f"learning_rate must be positive, got {cfg.learning_rate}.")
+    if cfg.max_steps < -1 or cfg.max_steps == 0:
+        raise ConfigError(f"max_steps must be positive (or -1 for no limit), got {cfg.max_steps}.")
+    if cfg.max_time is not None:
+        parse_duration(cfg.max_time)
+    return cfg
+
+
+def merge(
+    toml: dict[str, Any] | None = None, flags: dict[str, Any] | None = None
+) -> RunConfig:
+    """Build a RunConfig: defaults < `toml` < `flags` (only the flags the user typed)."""
+    annotations = {f.name: str(f.type) for f in fields(RunConfig)}
+    values: dict[str, Any] = {}
+    for source in (toml or {}, flags or {}):
+        for key, value in source.items():
+            if key not in annotations:
+                raise ConfigError(f"Unknown config key '{key}'.{did_you_mean(key, FIELD_NAMES)}")
+            if key not in SECTION_KEYS:
+                value = _na_to_none(value)
+            values[key] = _check_type(key, value, annotations[key])
+    return validate(RunConfig(**values))
+
+
+def write_run_config(cfg: RunConfig, path: str | Path) -> Path:
+    """Save the effective config as TOML (None written as "NA"), so a run can be repeated."""
+    import tomli_w
+
+    def na(v):
+        if v is None:
+            return NA
+        if isinstance(v, dict):
+            return {k: na(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [na(x) for x in v]
+        return v
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {k: na(v) for k, v in cfg.to_dict().items() if not (k in SECTION_KEYS and not v)}
+    path.write_text(tomli_w.dumps(data))
+    return path

@@ -1,0 +1,110 @@
+"""Training checkpoints: what they hold, how they load, and the checks that they fit.
+
+A checkpoint is a plain dict loadable with `torch.load(weights_only=True)` (no pickled code):
+the weights under `state_dict` with a `model.` prefix (the layout Lightning checkpoints use, so
+`--load-type pl` reads both), plus the model name and dataset info so that loading can check
+the checkpoint fits, and the optimizer and loop state so that training can resume.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from chop.dataset.info import DatasetInfo
+from chop.errors import CheckpointError
+
+FORMAT = "machop-ckpt-v1"
+PREFIX = "model."
+
+
+def make_checkpoint(
+    model: nn.Module,
+    model_name: str,
+    dataset_info: DatasetInfo,
+    **extra: Any,
+) -> dict[str, Any]:
+    state = {PREFIX + k: v.detach().cpu() for k, v in model.state_dict().items()}
+    return {
+        "format": FORMAT,
+        "model_name": model_name,
+        "dataset_info": dataset_info.to_dict(),
+        "state_dict": state,
+        **extra,
+    }
+
+
+def read_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Load a checkpoint file safely; any failure is one clear CheckpointError."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"Checkpoint '{path}' does not exist; check the --load path.")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # corrupt file, or one that needs unsafe unpickling
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(
+            f"Checkpoint '{path}' cannot be read safely ({first_line[:160]})."
+        ) from None
+    if not isinstance(obj, dict):
+        raise CheckpointError(f"Checkpoint '{path}' holds a {type(obj).__name__}, not a state dict.")
+    return obj
+
+
+def weights_of(ckpt: dict[str, Any], load_type: str, path: str | Path = "") -> dict[str, torch.Tensor]:
+    """The model's state dict inside a checkpoint of `load_type` ('pl' or 'pt')."""
+    if load_type == "pl" or "state_dict" in ckpt:
+        if "state_dict" not in ckpt:
+            raise CheckpointError(
+                f"Checkpoint '{path}' has no 'state_dict'; if it is a plain state dict use --load-type pt."
+            )
+        state = ckpt["state_dict"]
+        if state and all(k.startswith(PREFIX) for k in state):
+            state = {k[len(PREFIX):]: v for k, v in state.items()}
+        return state
+    if not all(isinstance(v, torch.Tensor) for v in ckpt.values()):
+        raise CheckpointError(f"Checkpoint '{path}' is not a plain state dict of tensors.")
+    return ckpt
+
+
+def check_fits(ckpt: dict[str, Any], model_name: str, dataset_info: DatasetInfo, path: str | Path) -> None:
+    """Refuse a checkpoint made for another model or another dataset shape."""
+    saved_model = ckpt.get("model_name")
+    if saved_model is not None and saved_model != model_name:
+        raise CheckpointError(
+            f"Checkpoint '{path}' was trained for model '{saved_model}', not '{model_name}'; "
+            f"pass the matching model name."
+        )
+    saved_info = ckpt.get("dataset_info")
+    if saved_info is not None:
+        info = DatasetInfo.from_dict(saved_info)
+        if not info.same_interface(dataset_info):
+            raise CheckpointError(
+                f"Checkpoint '{path}' was trained on '{info.name}' (input {tuple(info.input_shape)}, "
+                f"{info.num_classes} classes), which does not fit '{dataset_info.name}' "
+                f"(input {tuple(dataset_info.input_shape)}, {dataset_info.num_classes} classes)."
+            )
+
+
+def load_weights(model: nn.Module, state: dict[str, torch.Tensor], path: str | Path) -> None:
+    """Load `state` into `model` strictly, turning mismatches into one readable error."""
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    wrong = sorted(k for k in set(own) & set(state) if own[k].shape != state[k].shape)
+    if missing or unexpected or wrong:
+        parts = []
+        if missing:
+            parts.append(f"missing {missing[:3]}")
+        if unexpected:
+            parts.append(f"unexpected {unexpected[:3]}")
+        if wrong:
+            k = wrong[0]
+            parts.append(f"shape of '{k}' is {tuple(state[k].shape)}, model has {tuple(own[k].shape)}")
+        raise CheckpointError(
+            f"Checkpoint '{path}' does not fit the model: {'; '.join(parts)}."
+        )
+    model.load_state_dict(state)
