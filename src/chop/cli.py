@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import traceback
 from typing import Any
@@ -93,12 +94,15 @@ def parse_config(argv: list[str]) -> tuple[str, RunConfig]:
 
 
 def _setup_logging(level: str) -> None:
+    """Rich log lines for the `chop` loggers only; other libraries stay at warnings."""
     from rich.logging import RichHandler
 
-    handler = RichHandler(show_time=False, show_path=False, markup=False)
-    logging.basicConfig(level=level.upper(), format="%(message)s", handlers=[handler], force=True)
-    for noisy in ("lightning_fabric", "lightning", "torch"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    logger = logging.getLogger("chop")
+    logger.setLevel(level.upper())
+    if not any(isinstance(h, RichHandler) for h in logger.handlers):
+        logger.addHandler(RichHandler(show_time=False, show_path=False, markup=False))
+    for noisy in ("lightning_fabric", "lightning"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         from chop.cli_render import render_config, render_result
         from chop.actions import ACTIONS as RUNNERS
 
-        if action != "info":
+        if action != "info" and os.environ.get("LOCAL_RANK", "0") == "0":
             render_config(cfg)
         result = RUNNERS[action](cfg)
         render_result(action, result)

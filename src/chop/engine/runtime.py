@@ -54,6 +54,8 @@ def make_fabric(cfg: RunConfig, loggers: list | None = None) -> Fabric:
         raise ConfigError(f"Cannot set up accelerator={cfg.accelerator!r} "
                           f"devices={cfg.num_devices} strategy={cfg.strategy!r}: {exc}") from None
     fabric.launch()
+    if not fabric.is_global_zero:  # one voice: rank 0 logs for everyone
+        logging.getLogger("chop").setLevel(logging.WARNING)
     if fabric.device.type == "cpu" and fabric.world_size > 1:
         # Several processes on one machine share its cores; more threads each only thrash.
         per_process = max(1, (os.cpu_count() or 1) // max(1, cfg.num_devices))

@@ -1,0 +1,88 @@
+"""`ch train` -> `ch test` through the CLI entry point, in-process, on datasets needing no file."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from chop.cli import main
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def train(tmp_path, *extra):
+    argv = ["train", "jsc-s", "toy", "--max-epochs", "3", "--project-dir", str(tmp_path),
+            "--project", "p", "--report-to", "csv", *extra]
+    assert main(argv) == 0
+    return tmp_path / "p" / "software"
+
+
+def test_train_then_test_round_trip(tmp_path, capsys):
+    sw = train(tmp_path)
+    best = sw / "training_ckpts" / "best.ckpt"
+    assert best.exists() and (sw / "training_ckpts" / "last.ckpt").exists()
+    with open(next((sw / "csv").glob("version_*/metrics.csv"))) as fh:
+        rows = [r for r in csv.DictReader(fh) if r.get("val_acc")]
+    assert [int(float(r["epoch"])) for r in rows] == [1, 2, 3]
+    assert all(r["train_loss"] and r["train_acc"] and r["val_loss"] for r in rows)
+    capsys.readouterr()
+    assert main(["test", "--load", str(best)]) == 0  # model and dataset come from the checkpoint
+    out = capsys.readouterr().out
+    metrics = json.loads((sw / "test_metrics.json").read_text())
+    assert metrics["model"] == "jsc-s" and metrics["dataset"] == "toy"
+    assert metrics["test_samples"] == 1024 and metrics["test_acc"] > 0.9
+    assert f"{metrics['test_acc']:.4f}" in out
+
+
+def test_second_run_keeps_the_first_runs_checkpoints(tmp_path, caplog):
+    sw = train(tmp_path)
+    first = (sw / "training_ckpts" / "best.ckpt").read_bytes()
+    train(tmp_path, "--max-epochs", "1")
+    previous = list((sw / "training_ckpts" / "previous").glob("*/best.ckpt"))
+    assert len(previous) == 1 and previous[0].read_bytes() == first
+    assert "moved them to" in caplog.text
+
+
+def test_resume_from_last_ckpt(tmp_path):
+    sw = train(tmp_path, "--max-epochs", "2")
+    assert main(["train", "jsc-s", "toy", "--max-epochs", "4", "--project-dir", str(tmp_path),
+                 "--project", "p", "--report-to", "csv", "--resume"]) == 0
+    summary = json.loads((sw / "train_summary.json").read_text())
+    assert summary["epochs"] == 4
+    assert not (sw / "training_ckpts" / "previous").exists()
+
+
+def test_user_model_file_by_path_and_by_toml(tmp_path):
+    argv = ["train", f"{FIXTURES / 'my_models.py'}:jsc-big", "toy", "--max-epochs", "1",
+            "--project-dir", str(tmp_path), "--project", "big", "--report-to", "none"]
+    assert main(argv) == 0
+    summary = json.loads((tmp_path / "big" / "software" / "train_summary.json").read_text())
+    assert summary["model"] == "jsc-big"
+    toml = tmp_path / "c.toml"
+    toml.write_text(f'model = "jsc-big"\ndataset = "toy"\nmodel_files = ["{FIXTURES / "my_models.py"}"]\n'
+                    f'max_epochs = 1\nproject_dir = "{tmp_path}"\nproject = "big2"\nreport_to = "none"\n')
+    assert main(["train", "--config", str(toml)]) == 0
+    assert (tmp_path / "big2" / "software" / "training_ckpts" / "best.ckpt").exists()
+
+
+def test_test_refuses_checkpoint_of_another_model(tmp_path, capsys):
+    sw = train(tmp_path, "--max-epochs", "1")
+    capsys.readouterr()
+    code = main(["test", "jsc-tiny", "toy", "--load", str(sw / "training_ckpts" / "best.ckpt")])
+    err = capsys.readouterr().err
+    assert code == 2 and "trained for model 'jsc-s', not 'jsc-tiny'" in err
+
+
+def test_bad_user_model_files(tmp_path, capsys):
+    dup = tmp_path / "dup.py"
+    dup.write_text("from chop.models import register_model\n"
+                   "@register_model('jsc-tiny')\ndef f(info):\n    return None\n")
+    mismatch = tmp_path / "mismatch.py"
+    mismatch.write_text("from chop.models import register_model, ModelInfo\n"
+                        "@register_model('jsc-txl', info=ModelInfo(name='jsc-s'))\ndef f(info):\n    return None\n")
+    for path, message in ((dup, "'jsc-tiny' is already registered"),
+                          (mismatch, "registered as 'jsc-txl' but its info is named 'jsc-s'")):
+        code = main(["train", f"{path}:x", "toy", "--project-dir", str(tmp_path)])
+        err = capsys.readouterr().err
+        assert code == 2 and message in err, err
