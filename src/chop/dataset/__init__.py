@@ -1,6 +1,12 @@
-"""Datasets, one file per family; each registers itself in `DATASETS` on import."""
+"""Datasets, one file per family; each registers itself in `DATASETS` on import.
+
+`get_dataset_info(name)` tells a dataset's shape and classes without loading it;
+`get_dataset(name, data_dir=None, split_seed=42)` returns its train/val/test tensors. Raw files
+and processed caches live under `$MACHOP_DATA_DIR` (default `~/.cache/machop`).
+"""
 
 from chop.dataset.info import Dataset, DatasetInfo, TensorSplit
+from chop.dataset.paths import DATA_DIR_ENV, data_root
 from chop.dataset.registry import (
     DATASETS,
     DatasetEntry,
@@ -8,14 +14,16 @@ from chop.dataset.registry import (
     get_dataset_info,
     register_dataset,
 )
-from chop.dataset import toy  # noqa: F401  (registers)
+from chop.dataset import jsc, tabular, toy, vision  # noqa: F401  (registers)
 
 __all__ = [
     "DATASETS",
+    "DATA_DIR_ENV",
     "Dataset",
     "DatasetEntry",
     "DatasetInfo",
     "TensorSplit",
+    "data_root",
     "get_dataset",
     "get_dataset_info",
     "register_dataset",
