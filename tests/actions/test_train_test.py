@@ -86,3 +86,17 @@ def test_bad_user_model_files(tmp_path, capsys):
         code = main(["train", f"{path}:x", "toy", "--project-dir", str(tmp_path)])
         err = capsys.readouterr().err
         assert code == 2 and message in err, err
+
+
+def test_train_jsc_tiny_on_the_jsc_schema_fixture(tmp_path, jsc_data_dir):
+    """`ch train jsc-tiny jsc` finds the .z file where the loader looks and learns from it."""
+    sw = tmp_path / "jsc" / "software"
+    argv = ["train", "jsc-tiny", "jsc", "--max-epochs", "8", "--batch-size", "64",
+            "--learning-rate", "1e-2", "--project-dir", str(tmp_path), "--project", "jsc",
+            "--report-to", "none"]
+    assert main(argv) == 0
+    summary = json.loads((sw / "train_summary.json").read_text())
+    assert summary["best_val_acc"] > 0.4  # five classes: chance is 0.2
+    assert main(["test", "--load", str(sw / "training_ckpts" / "best.ckpt")]) == 0
+    metrics = json.loads((sw / "test_metrics.json").read_text())
+    assert metrics["dataset"] == "jsc" and metrics["test_acc"] > 0.4

@@ -168,7 +168,7 @@ def fit(
                             step=result.global_step)
             improved = tracker.update(row["val_acc"], epoch + 1)
             bar.end_epoch({k: row[k] for k in ("train_loss", "val_loss", "val_acc")})
-            log.info("epoch %d: train_loss %.4f train_acc %.4f val_loss %.4f val_acc %.4f",
+            log.info("epoch %d: train loss %.4f acc %.4f | val loss %.4f acc %.4f",
                      epoch + 1, row["train_loss"], row["train_acc"], row["val_loss"], row["val_acc"])
             if opts.ckpt_dir is not None:
                 ckpt = make_checkpoint(
