@@ -20,7 +20,7 @@ test: setup
 
 # Train a small model on a dataset that needs no download, then test it.
 demo: setup
-	$(CH) train mlp-s digits --max-epochs 20 --project demo
+	$(CH) train mlp-s digits --max-epochs 30 --batch-size 32 --project demo
 	$(CH) test mlp-s digits --load mase_output/demo/software/training_ckpts/best.ckpt
 
 bench: setup
