@@ -23,8 +23,11 @@ demo: setup
 	$(CH) train mlp-s digits --max-epochs 30 --batch-size 32 --project demo
 	$(CH) test mlp-s digits --load mase_output/demo/software/training_ckpts/best.ckpt
 
-bench: setup
-	$(PY) benchmarks/train_epoch.py
+# Benchmarks get their own venv: the Lightning Trainer baseline pulls torchmetrics, whose import
+# lightning_fabric then pays on every start.
+bench:
+	$(MAKE) setup VENV=.venv-bench EXTRAS=bench
+	.venv-bench/bin/python benchmarks/train_epoch.py
 
 clean:
-	rm -rf $(VENV) mase_output .pytest_cache
+	rm -rf $(VENV) .venv-bench mase_output .pytest_cache
