@@ -1,0 +1,2 @@
+"""Neural-network building blocks: number formats (`chop.nn.quantizers`) and quantized modules
+(`chop.nn.quantized`)."""

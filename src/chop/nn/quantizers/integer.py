@@ -1,0 +1,101 @@
+"""Fixed-point ("integer") numbers: width w, frac_width f, signed or unsigned, saturating.
+
+    q(x) = clamp(round(x * 2**f), lo, hi) / 2**f
+    signed:   lo = -2**(w-1), hi = 2**(w-1) - 1      (w=2, f=2: {-0.5, -0.25, 0, 0.25})
+    unsigned: lo = 0,         hi = 2**w - 1
+
+`round` is half-to-even ("nearest_even", the default; `torch.round`) or "floor". Registered as
+"integer" and as its alias "fixed"; its metadata type is "fixed", precision [width, frac_width].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import torch
+
+from chop.errors import ConfigError
+from chop.nn.quantizers.base import NumberFormat, check_bool, check_choice, check_int
+from chop.nn.quantizers.registry import register_format
+
+ROUNDINGS = ("nearest_even", "floor")
+
+#: frac_width may exceed width by this much (all values then lie below 2**-MARGIN).
+FRAC_MARGIN = 8
+MAX_WIDTH = 32
+
+
+@register_format("integer", "fixed")
+@dataclass(frozen=True)
+class IntegerFormat(NumberFormat):
+    """Saturating fixed point: `width` bits of which `frac_width` are fractional."""
+
+    name: ClassVar[str] = "integer"
+
+    width: int
+    frac_width: int
+    is_signed: bool = True
+    rounding: str = "nearest_even"
+
+    def __post_init__(self):
+        check_int(self, "width", 1, MAX_WIDTH)
+        check_int(self, "frac_width")
+        if self.frac_width > self.width + FRAC_MARGIN:
+            raise ConfigError(
+                f"integer: frac_width={self.frac_width} is more than width={self.width} + "
+                f"{FRAC_MARGIN}; every value would be below 2**-{FRAC_MARGIN}, choose a smaller "
+                "frac_width."
+            )
+        if self.frac_width < -64:
+            raise ConfigError(f"integer: frac_width={self.frac_width} must be at least -64.")
+        check_bool(self, "is_signed")
+        check_choice(self, "rounding", ROUNDINGS)
+
+    @property
+    def int_min(self) -> int:
+        return -(2 ** (self.width - 1)) if self.is_signed else 0
+
+    @property
+    def int_max(self) -> int:
+        return 2 ** (self.width - 1) - 1 if self.is_signed else 2**self.width - 1
+
+    @property
+    def min_value(self) -> float:
+        return self.int_min * 2.0**-self.frac_width
+
+    @property
+    def max_value(self) -> float:
+        return self.int_max * 2.0**-self.frac_width
+
+    @property
+    def grad_range(self) -> tuple[float, float]:
+        return (self.min_value, self.max_value)
+
+    def _quantize(self, x: torch.Tensor) -> torch.Tensor:
+        scaled = x * 2.0**self.frac_width
+        rounded = scaled.round_() if self.rounding == "nearest_even" else scaled.floor_()
+        return rounded.clamp_(self.int_min, self.int_max).mul_(2.0**-self.frac_width)
+
+    @property
+    def bits(self) -> int:
+        return self.width
+
+    @property
+    def type(self) -> str:
+        return "fixed"
+
+    @property
+    def precision(self) -> list[int]:
+        return [self.width, self.frac_width]
+
+    def __str__(self) -> str:
+        extra = "" if self.is_signed else ", unsigned"
+        extra += "" if self.rounding == "nearest_even" else f", {self.rounding}"
+        return f"integer({self.width}, {self.frac_width}{extra})"
+
+
+def integer_quantizer(x: torch.Tensor, width: int, frac_width: int, is_signed: bool = True,
+                      rounding: str = "nearest_even") -> torch.Tensor:
+    """Quantize `x` to saturating fixed point (see `IntegerFormat`); straight-through grad."""
+    return IntegerFormat(width, frac_width, is_signed, rounding).quantize(x)
