@@ -1,0 +1,159 @@
+"""Saving and loading a MaseGraph safely: weights as safetensors, recipe and metadata as JSON.
+
+A saved graph is a directory:
+- `model.safetensors`: the GraphModule's weights (tied weights stored once);
+- `recipe.json`: `{"model": name, "dataset_info": {...}, "hf_input_names": [...],
+  "passes": [[pass_name, args], ...]}`, how to rebuild the graph: build the registered model,
+  trace it, replay the transform passes;
+- `metadata.json`: every node's MaseMetadata (dtypes as "torch.float32", tensors as lists).
+
+Nothing is pickled, so loading runs no code from the file. Loading a graph of a model that is not
+in the registry needs the freshly built model: `MaseGraph.load(dir, model=MyNet())`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from chop.errors import CheckpointError
+from chop.ir.metadata import MaseMetadata
+
+if TYPE_CHECKING:
+    from chop.ir.graph import MaseGraph
+
+FORMAT = "machop.MaseGraph"
+VERSION = 1
+WEIGHTS, RECIPE, METADATA = "model.safetensors", "recipe.json", "metadata.json"
+
+
+def to_json(value: Any) -> Any:
+    """A JSON-ready copy of metadata: dtypes and tensors become tagged plain values."""
+    if isinstance(value, torch.dtype):
+        return str(value)
+    if isinstance(value, torch.Tensor):
+        return {"__tensor__": value.detach().cpu().tolist(), "dtype": str(value.dtype)}
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return f"<{type(value).__name__}>"
+
+
+def _dtype(text: str) -> torch.dtype | str:
+    name = text.removeprefix("torch.")
+    found = getattr(torch, name, None)
+    return found if isinstance(found, torch.dtype) else text
+
+
+def from_json(value: Any, key: str = "") -> Any:
+    """Undo `to_json`: tagged tensors and `torch_dtype` strings come back as torch objects."""
+    if isinstance(value, dict):
+        if "__tensor__" in value:
+            return torch.tensor(value["__tensor__"], dtype=_dtype(value["dtype"]))
+        return {k: from_json(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_json(v) for v in value]
+    if key == "torch_dtype" and isinstance(value, str):
+        return _dtype(value)
+    return value
+
+
+def save_graph(mg: MaseGraph, directory: str | Path) -> Path:
+    """Write weights, recipe and metadata of `mg` into `directory` (created if needed)."""
+    from safetensors.torch import save_model
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    recipe = {"format": FORMAT, "version": VERSION, **mg.recipe()}
+    try:
+        recipe_text = json.dumps(recipe, indent=2)
+    except TypeError as exc:
+        raise CheckpointError(
+            f"The graph's recipe cannot be saved as JSON ({exc}); transform passes must record "
+            f"TOML-like arguments."
+        ) from None
+    save_model(mg.model, str(directory / WEIGHTS))
+    (directory / RECIPE).write_text(recipe_text)
+    nodes = [
+        {"name": node.name, "op": node.op, "mase": to_json(node.meta["mase"].parameters)}
+        for node in mg.fx_graph.nodes
+        if "mase" in node.meta
+    ]
+    (directory / METADATA).write_text(json.dumps({"nodes": nodes}, indent=1))
+    return directory
+
+
+def _read_json(path: Path) -> dict:
+    if not path.is_file():
+        raise CheckpointError(f"'{path}' is missing; is '{path.parent}' a directory saved by MaseGraph.save?")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f"'{path}' is not valid JSON: {exc}") from None
+
+
+def _rebuild(recipe: dict, model: torch.nn.Module | None) -> MaseGraph:
+    from chop.ir.graph import MaseGraph
+
+    info = None
+    if recipe.get("dataset_info") is not None:
+        from chop.dataset.info import DatasetInfo
+
+        info = DatasetInfo.from_dict(recipe["dataset_info"])
+    if model is None:
+        if not recipe.get("model"):
+            raise CheckpointError(
+                "The saved graph names no registered model; pass the model: MaseGraph.load(dir, model=...)."
+            )
+        from chop.models import get_model
+
+        model = get_model(recipe["model"], info)
+    return MaseGraph(model, hf_input_names=recipe.get("hf_input_names"),
+                     model_name=recipe.get("model"), dataset_info=info)
+
+
+def _replay(mg: MaseGraph, passes: list) -> MaseGraph:
+    """Re-apply the recorded transform passes, each on a graph with op metadata."""
+    from chop.passes.registry import PASSES
+
+    for name, args in passes:
+        entry = PASSES.get(name)
+        if not all("mase" in node.meta for node in mg.fx_graph.nodes):
+            mg, _ = PASSES.get("init_metadata").fn(mg, None)
+            mg, _ = PASSES.get("add_common_metadata").fn(mg, None)
+        mg, _ = entry.fn(mg, args)
+    return mg
+
+
+def load_graph(directory: str | Path, model: torch.nn.Module | None = None) -> MaseGraph:
+    """Rebuild the graph saved in `directory`, with its weights and metadata."""
+    from safetensors.torch import load_model
+
+    directory = Path(directory)
+    recipe = _read_json(directory / RECIPE)
+    if recipe.get("format") != FORMAT:
+        raise CheckpointError(f"'{directory / RECIPE}' is not a {FORMAT} recipe.")
+    mg = _replay(_rebuild(recipe, model), recipe.get("passes", []))
+    try:
+        missing, unexpected = load_model(mg.model, str(directory / WEIGHTS), strict=False)
+    except (FileNotFoundError, OSError) as exc:
+        raise CheckpointError(f"Cannot read weights '{directory / WEIGHTS}': {exc}") from None
+    if missing or unexpected:
+        raise CheckpointError(
+            f"Saved weights do not fit the rebuilt graph: missing {sorted(missing)[:5]}, "
+            f"unexpected {sorted(unexpected)[:5]}."
+        )
+    saved = _read_json(directory / METADATA)["nodes"]
+    graph_nodes = {node.name: node for node in mg.fx_graph.nodes}
+    absent = [entry["name"] for entry in saved if entry["name"] not in graph_nodes]
+    if absent:
+        raise CheckpointError(f"Saved metadata names nodes the rebuilt graph lacks: {absent[:5]}.")
+    for entry in saved:
+        graph_nodes[entry["name"]].meta["mase"] = MaseMetadata(from_json(entry["mase"]))
+    return mg

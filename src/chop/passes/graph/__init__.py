@@ -1,0 +1,30 @@
+"""Graph passes by the names users import: `from chop.passes.graph import ..._pass`.
+
+Importing this package registers every built-in pass in `chop.passes.PASSES`.
+"""
+
+from chop.passes.graph.analysis import (
+    add_common_metadata_analysis_pass,
+    add_hardware_metadata_analysis_pass,
+    add_software_metadata_analysis_pass,
+    init_metadata_analysis_pass,
+    profile_statistics_analysis_pass,
+    report_graph_analysis_pass,
+    report_node_meta_param_analysis_pass,
+    report_node_shape_analysis_pass,
+    report_node_type_analysis_pass,
+    verify_metadata_analysis_pass,
+)
+
+__all__ = [
+    "add_common_metadata_analysis_pass",
+    "add_hardware_metadata_analysis_pass",
+    "add_software_metadata_analysis_pass",
+    "init_metadata_analysis_pass",
+    "profile_statistics_analysis_pass",
+    "report_graph_analysis_pass",
+    "report_node_meta_param_analysis_pass",
+    "report_node_shape_analysis_pass",
+    "report_node_type_analysis_pass",
+    "verify_metadata_analysis_pass",
+]

@@ -1,0 +1,27 @@
+"""Analysis passes: they annotate the graph they are given and return that same graph."""
+
+from chop.passes.graph.analysis.common_metadata import add_common_metadata_analysis_pass
+from chop.passes.graph.analysis.hardware_metadata import add_hardware_metadata_analysis_pass
+from chop.passes.graph.analysis.init_metadata import init_metadata_analysis_pass
+from chop.passes.graph.analysis.report_graph import report_graph_analysis_pass
+from chop.passes.graph.analysis.report_node import (
+    report_node_meta_param_analysis_pass,
+    report_node_shape_analysis_pass,
+    report_node_type_analysis_pass,
+)
+from chop.passes.graph.analysis.software_metadata import add_software_metadata_analysis_pass
+from chop.passes.graph.analysis.statistics import profile_statistics_analysis_pass
+from chop.passes.graph.analysis.verify import verify_metadata_analysis_pass
+
+__all__ = [
+    "add_common_metadata_analysis_pass",
+    "add_hardware_metadata_analysis_pass",
+    "add_software_metadata_analysis_pass",
+    "init_metadata_analysis_pass",
+    "profile_statistics_analysis_pass",
+    "report_graph_analysis_pass",
+    "report_node_meta_param_analysis_pass",
+    "report_node_shape_analysis_pass",
+    "report_node_type_analysis_pass",
+    "verify_metadata_analysis_pass",
+]

@@ -1,0 +1,35 @@
+"""`add_software_metadata_analysis_pass`: per-operand slots where software analyses put results.
+
+Every tensor operand in the common metadata gets `software["args" | "results"][name] = {"stat": {}}`;
+`profile_statistics_analysis_pass` fills the `stat` dicts, and later passes (quantization ranges,
+pruning masks) read them.
+"""
+
+from __future__ import annotations
+
+from chop.passes.args import resolve_args
+from chop.passes.graph.utils import common_metadata
+from chop.passes.registry import register_pass
+
+SOFTWARE_DEFAULTS: dict = {}
+
+
+def software_slot(node, section: str, name: str) -> dict:
+    """The `stat` dict of one operand, created if missing."""
+    software = node.meta["mase"]["software"]
+    return software.setdefault(section, {}).setdefault(name, {}).setdefault("stat", {})
+
+
+@register_pass("add_software_metadata", SOFTWARE_DEFAULTS)
+def add_software_metadata_analysis_pass(graph, pass_args=None):
+    """Create the software slots of every tensor operand; returns the same graph."""
+    resolve_args("add_software_metadata", pass_args, SOFTWARE_DEFAULTS)
+    slots = 0
+    for node in graph.fx_graph.nodes:
+        common = common_metadata(node)
+        for section in ("args", "results"):
+            for name, operand in common.get(section, {}).items():
+                if operand.get("shape") is not None:
+                    software_slot(node, section, name)
+                    slots += 1
+    return graph, {"num_slots": slots}

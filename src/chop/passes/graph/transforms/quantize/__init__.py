@@ -1,0 +1,1 @@
+"""Quantization transform (filled by the quantize work); `summary` compares graphs node by node."""
