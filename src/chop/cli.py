@@ -23,7 +23,7 @@ FLAGS: list[tuple[str, str, Any, str]] = [
     ("--config", "config", str, "TOML file with the same keys as these flags"),
     ("--task", "task", str, "task type (cls)"),
     ("--load", "load_name", str, "checkpoint to load weights from"),
-    ("--load-type", "load_type", str, "checkpoint kind: pl (ch train's .ckpt) or pt (a plain state dict)"),
+    ("--load-type", "load_type", str, "pl: a ch train .ckpt; pt: a plain state dict; mg: a ch transform transformed_ckpt dir"),
     ("--batch-size", "batch_size", int, "samples per step"),
     ("--learning-rate", "learning_rate", float, "optimizer learning rate"),
     ("--weight-decay", "weight_decay", float, "optimizer weight decay"),
@@ -97,10 +97,15 @@ def _setup_logging(level: str) -> None:
     """Rich log lines for the `chop` loggers only; other libraries stay at warnings."""
     from rich.logging import RichHandler
 
+    from rich.console import Console
+
     logger = logging.getLogger("chop")
     logger.setLevel(level.upper())
     if not any(isinstance(h, RichHandler) for h in logger.handlers):
-        logger.addHandler(RichHandler(show_time=False, show_path=False, markup=False))
+        console = Console()  # stdout, so that stderr carries only the error line
+        if not console.is_terminal:  # logs in files: keep report tables unwrapped
+            console = Console(width=200)
+        logger.addHandler(RichHandler(console=console, show_time=False, show_path=False, markup=False))
     for noisy in ("lightning_fabric", "lightning"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

@@ -56,6 +56,11 @@ def render_result(action: str, result: dict) -> None:
         rows = {k: result[k] for k in ("model", "dataset", "checkpoint", "test_acc", "test_loss",
                                         "test_samples", "metrics_file")}
         console.print(_kv_table("Test", rows))
+    elif action == "transform":
+        rows = {"model": result["model"], "passes": ", ".join(result["passes"]), "nodes": result["nodes"],
+                "reports": ", ".join(result["reports"]) or "-", "graph": result["graph_svg"] or "-",
+                "transformed checkpoint": result["transformed_ckpt"]}
+        console.print(_kv_table("Transform", rows))
     else:
         console.print(_kv_table(action, {k: v for k, v in result.items() if not isinstance(v, (dict, list))}))
 

@@ -26,7 +26,7 @@ NA = "NA"  # TOML has no null; "NA" means None.
 
 ACTIONS = ("train", "test", "transform", "search", "info")
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps")
-LOAD_TYPES = ("pt", "pl")
+LOAD_TYPES = ("pt", "pl", "mg")
 OPTIMIZERS = ("adam", "adamw", "sgd")
 REPORTERS = ("tensorboard", "csv", "wandb", "none")
 LOG_LEVELS = ("debug", "info", "warning", "error")

@@ -3,7 +3,8 @@
 from chop.actions.info import info
 from chop.actions.test import test
 from chop.actions.train import train
+from chop.actions.transform import transform
 
-ACTIONS = {"train": train, "test": test, "info": info}
+ACTIONS = {"train": train, "test": test, "transform": transform, "info": info}
 
-__all__ = ["ACTIONS", "info", "test", "train"]
+__all__ = ["ACTIONS", "info", "test", "train", "transform"]

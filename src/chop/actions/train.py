@@ -45,7 +45,7 @@ def train(cfg: RunConfig) -> dict:
         max_epochs=cfg.max_epochs, max_steps=cfg.max_steps, max_time=cfg.max_time_seconds,
         early_stop=cfg.early_stop, batch_size=cfg.batch_size, seed=cfg.seed,
         log_every_n_steps=cfg.log_every_n_steps, ckpt_dir=cfg.ckpt_dir,
-        model_name=prepared.model_name,
+        model_name=prepared.model_name, recipe=prepared.recipe,
     )
     result = fit(fabric, model, optimizer, prepared.dataset, opts, resume_state)
     for logger in fabric.loggers:

@@ -37,6 +37,7 @@ class FitOptions:
     ckpt_dir: Path | None = None
     model_name: str = "model"
     show_progress: bool = True
+    recipe: dict | None = None  # a transformed graph's recipe, kept in its checkpoints
 
 
 @dataclass
@@ -175,6 +176,7 @@ def fit(
                     raw_model, opts.model_name, dataset.info,
                     optimizer=optimizer.state_dict(), epoch=epoch + 1, global_step=result.global_step,
                     tracker=tracker.state_dict(), history=result.history, metrics=row,
+                    **({"recipe": opts.recipe} if opts.recipe else {}),
                 )
                 fabric.save(result.last_path, ckpt)
                 if improved:

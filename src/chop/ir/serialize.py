@@ -131,6 +131,11 @@ def _replay(mg: MaseGraph, passes: list) -> MaseGraph:
     return mg
 
 
+def graph_from_recipe(recipe: dict, model: torch.nn.Module | None = None) -> MaseGraph:
+    """Rebuild a graph (fresh weights) from a recipe: the model, then its transforms replayed."""
+    return _replay(_rebuild(recipe, model), recipe.get("passes", []))
+
+
 def load_graph(directory: str | Path, model: torch.nn.Module | None = None) -> MaseGraph:
     """Rebuild the graph saved in `directory`, with its weights and metadata."""
     from safetensors.torch import load_model
@@ -139,7 +144,7 @@ def load_graph(directory: str | Path, model: torch.nn.Module | None = None) -> M
     recipe = _read_json(directory / RECIPE)
     if recipe.get("format") != FORMAT:
         raise CheckpointError(f"'{directory / RECIPE}' is not a {FORMAT} recipe.")
-    mg = _replay(_rebuild(recipe, model), recipe.get("passes", []))
+    mg = graph_from_recipe(recipe, model)
     try:
         missing, unexpected = load_model(mg.model, str(directory / WEIGHTS), strict=False)
     except (FileNotFoundError, OSError) as exc:

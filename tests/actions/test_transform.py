@@ -1,0 +1,79 @@
+"""`ch transform` end to end: example configs, outputs, errors, and training a transformed graph."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+
+from chop.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "configs" / "examples").glob("*.toml"))
+
+
+def transform(tmp_path, config, *extra):
+    return main(["transform", "--config", str(config), "--project-dir", str(tmp_path), *extra])
+
+
+@pytest.mark.parametrize("config", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_every_example_config_runs(tmp_path, jsc_data_dir, config):
+    assert transform(tmp_path, config, "--project", "ex") == 0
+    out = tmp_path / "ex" / "software" / "transform"
+    summary = json.loads((out / "transform_summary.json").read_text())
+    assert (out / "transformed_ckpt" / "recipe.json").exists()
+    assert all(Path(r).read_text().strip() for r in summary["reports"])
+
+
+def test_transform_from_trained_checkpoint_and_train_the_graph(tmp_path, jsc_data_dir, capsys):
+    assert main(["train", "jsc-tiny", "jsc", "--max-epochs", "2", "--project-dir", str(tmp_path),
+                 "--project", "p", "--report-to", "none"]) == 0
+    best = tmp_path / "p" / "software" / "training_ckpts" / "best.ckpt"
+    config = ROOT / "configs" / "examples" / "jsc_tiny_analysis.toml"
+    assert main(["transform", "--config", str(config), "--load", str(best), "--load-type", "pl",
+                 "--project-dir", str(tmp_path), "--project", "p"]) == 0
+    out = tmp_path / "p" / "software" / "transform"
+    assert "placeholder" in (out / "report_graph.txt").read_text()
+    assert "variance_precise" in (out / "report_node_meta_param.txt").read_text()
+    if shutil.which("dot"):
+        assert (out / "graph.svg").read_text().lstrip().startswith(("<?xml", "<svg"))
+
+    # The saved graph holds the trained weights.
+    from chop.ir import MaseGraph
+
+    mg = MaseGraph.load(out / "transformed_ckpt")
+    trained = torch.load(best, weights_only=True)["state_dict"]
+    assert torch.equal(mg.model.state_dict()["seq_blocks.2.weight"], trained["model.seq_blocks.2.weight"])
+
+    # Train the transformed graph, then test its checkpoint.
+    assert main(["train", "jsc-tiny", "jsc", "--load", str(out / "transformed_ckpt"), "--load-type", "mg",
+                 "--max-epochs", "1", "--project-dir", str(tmp_path), "--project", "q",
+                 "--report-to", "none"]) == 0
+    capsys.readouterr()
+    assert main(["test", "--load", str(tmp_path / "q" / "software" / "training_ckpts" / "best.ckpt")]) == 0
+    assert "test_acc" in capsys.readouterr().out
+
+
+def test_second_transform_keeps_the_first(tmp_path, jsc_data_dir):
+    config = ROOT / "configs" / "examples" / "jsc_tiny_analysis.toml"
+    assert transform(tmp_path, config, "--project", "t") == 0
+    assert transform(tmp_path, config, "--project", "t") == 0
+    kept = list((tmp_path / "t" / "software" / "transform" / "previous").glob("*/transformed_ckpt/recipe.json"))
+    assert len(kept) == 1
+
+
+@pytest.mark.parametrize(
+    "toml,message",
+    [
+        ('[passes.report_grph]\n', "[passes.report_grph]"),
+        ('[passes.report_graph]\nfile_nam = "x"\n', "file_nam"),
+        ('', "ch transform needs passes"),
+    ],
+)
+def test_bad_pass_config_is_one_line(tmp_path, capsys, toml, message):
+    config = tmp_path / "c.toml"
+    config.write_text('model = "jsc-tiny"\ndataset = "toy"\n' + toml)
+    code = transform(tmp_path, config)
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and message in err and len(err.splitlines()) == 1
