@@ -77,3 +77,30 @@ def test_bad_pass_config_is_one_line(tmp_path, capsys, toml, message):
     code = transform(tmp_path, config)
     err = capsys.readouterr().err.strip()
     assert code == 2 and message in err and len(err.splitlines()) == 1
+
+
+def test_quantize_then_qat_then_test(tmp_path, jsc_data_dir, capsys):
+    """Seed lab 2 from the command line: quantize by type, train with it in the loop, test."""
+    config = ROOT / "configs" / "examples" / "jsc_toy_by_type.toml"
+    assert transform(tmp_path, config, "--project", "q") == 0
+    out = capsys.readouterr().out
+    assert "Quantized graph histogram" in out and "| Linear" in out
+    sw = tmp_path / "q" / "software"
+    hist = (sw / "transform" / "quantize.txt").read_text()
+    assert "linear" in hist
+    assert main(["train", "jsc-toy", "jsc", "--load", str(sw / "transform" / "transformed_ckpt"),
+                 "--load-type", "mg", "--max-epochs", "2", "--project-dir", str(tmp_path),
+                 "--project", "q", "--report-to", "none"]) == 0
+    best = sw / "training_ckpts" / "best.ckpt"
+    ckpt = torch.load(best, weights_only=True)
+    assert ckpt["recipe"]["passes"][0][0] == "quantize"
+    capsys.readouterr()
+    assert main(["test", "--load", str(best)]) == 0
+    metrics = json.loads((sw / "test_metrics.json").read_text())
+    # The tested model is the quantized one: rebuilt from the recipe, LinearInteger inside.
+    from chop.actions.common import prepare
+    from chop.config import merge
+
+    prepared = prepare(merge({"model": "jsc-toy", "dataset": "jsc", "load_name": str(best)}))
+    assert "LinearInteger" in {type(m).__name__ for m in prepared.model.modules()}
+    assert 0.0 <= metrics["test_acc"] <= 1.0

@@ -28,10 +28,10 @@ def test_every_graph_pass_is_registered_under_a_short_name():
         assert getattr(graph_passes, fn.__name__) is fn
 
 
-def test_quantize_and_prune_are_not_exported_yet():
+def test_quantize_is_exported_and_prune_not_yet():
     import chop.passes.graph as graph_passes
 
-    assert not hasattr(graph_passes, "quantize_transform_pass")
+    assert graph_passes.quantize_transform_pass is PASSES.get("quantize").fn
     assert not hasattr(graph_passes, "prune_transform_pass")
 
 

@@ -32,7 +32,10 @@ class _ModuleStackMixin:
         self.failed_in: tuple[str, type] | None = None
 
     def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
-        if isinstance(m, self.leaf_classes) or module_qualified_name in self.leaf_names:
+        from chop.nn.quantized import QuantizedModule
+
+        # A quantized module is one op with its operand specs; tracing into it would lose them.
+        if isinstance(m, (QuantizedModule, *self.leaf_classes)) or module_qualified_name in self.leaf_names:
             return True
         return super().is_leaf_module(m, module_qualified_name)
 

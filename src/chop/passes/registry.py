@@ -28,18 +28,22 @@ class PassEntry:
     fn: PassFn
     defaults: Mapping[str, Any] = field(default_factory=dict)
     kind: str = "analysis"
+    # For passes whose keys are open (e.g. quantize's op or node names): checks the whole dict
+    # (after "NA" -> None) instead of the defaults' fixed keys.
+    check: Callable[[dict], None] | None = None
 
 
 PASSES: Registry[PassEntry] = Registry("pass")
 
 
-def register_pass(name: str, defaults: Mapping[str, Any] | None = None, kind: str = "analysis"):
+def register_pass(name: str, defaults: Mapping[str, Any] | None = None, kind: str = "analysis",
+                  check: Callable[[dict], None] | None = None):
     """Decorator registering a pass function under `name` with its argument `defaults`."""
     if kind not in KINDS:
         raise ConfigError(f"A pass kind is one of {KINDS}, got {kind!r}.")
 
     def wrap(fn: PassFn) -> PassFn:
-        PASSES.register(name, PassEntry(name, fn, MappingProxyType(dict(defaults or {})), kind))
+        PASSES.register(name, PassEntry(name, fn, MappingProxyType(dict(defaults or {})), kind, check))
         return fn
 
     return wrap

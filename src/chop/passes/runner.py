@@ -3,7 +3,8 @@
 Passes run in the dict's order (TOML keeps the file's order). A misspelled pass name or argument
 is a ConfigError naming it, raised before any pass runs. `context` supplies values a TOML file
 cannot hold (dummy inputs, an input generator): each pass that takes such an argument and was not
-given it gets it from there.
+given it gets it from there. A pass taking `original_graph` gets the graph as it was before the
+latest transform pass.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from chop.errors import ConfigError, UnknownNameError
-from chop.passes.args import resolve_args
+from chop.passes.args import na_to_none, resolve_args
 from chop.passes.registry import PASSES, PassEntry
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,10 @@ def plan_passes(passes: Mapping[str, Mapping | None], context: Mapping[str, Any]
     for name, given in passes.items():
         entry = _entry(name)
         args = dict(given or {})
-        resolve_args(name, args, entry.defaults)  # fail early on a misspelled key
+        if entry.check is not None:
+            entry.check(na_to_none(args))
+        else:
+            resolve_args(name, args, entry.defaults)  # fail early on a misspelled key
         for key, value in (context or {}).items():
             if key in entry.defaults and key not in args:
                 args[key] = value
@@ -47,7 +51,12 @@ def plan_passes(passes: Mapping[str, Mapping | None], context: Mapping[str, Any]
 def run_passes(mg, passes: Mapping[str, Mapping | None], context: Mapping[str, Any] | None = None):
     """Run `passes` on `mg` in order; returns the final graph and each pass's result by name."""
     results: dict[str, dict] = {}
+    before_transform = mg
     for entry, args in plan_passes(passes, context):
+        if "original_graph" in entry.defaults and args.get("original_graph") is None:
+            args["original_graph"] = before_transform  # e.g. summarize: the graph before quantize
         logger.info("Running pass '%s'", entry.name)
+        if entry.kind == "transform":
+            before_transform = mg
         mg, results[entry.name] = entry.fn(mg, args)
     return mg, results

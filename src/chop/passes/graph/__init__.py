@@ -15,6 +15,10 @@ from chop.passes.graph.analysis import (
     report_node_type_analysis_pass,
     verify_metadata_analysis_pass,
 )
+from chop.passes.graph.transforms.quantize import (
+    quantize_transform_pass,
+    summarize_quantization_analysis_pass,
+)
 
 __all__ = [
     "add_common_metadata_analysis_pass",
@@ -22,9 +26,11 @@ __all__ = [
     "add_software_metadata_analysis_pass",
     "init_metadata_analysis_pass",
     "profile_statistics_analysis_pass",
+    "quantize_transform_pass",
     "report_graph_analysis_pass",
     "report_node_meta_param_analysis_pass",
     "report_node_shape_analysis_pass",
     "report_node_type_analysis_pass",
+    "summarize_quantization_analysis_pass",
     "verify_metadata_analysis_pass",
 ]

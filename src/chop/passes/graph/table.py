@@ -49,6 +49,18 @@ class Table:
         path.write_text(self.render() + "\n")
         return path
 
+    def save_csv(self, path: str | Path) -> Path:
+        """The rows as CSV (headers first), for spreadsheets and plots."""
+        import csv
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(self.headers)
+            writer.writerows(self.rows)
+        return path
+
     def __str__(self) -> str:
         return self.render()
 

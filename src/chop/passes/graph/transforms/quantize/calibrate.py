@@ -1,0 +1,124 @@
+"""Post-training calibration: fractional widths chosen from the data for a given total width.
+
+A config may say `"<operand>_frac_width" = "auto"` (integer/fixed formats). Weights and biases are
+measured directly; inputs are measured by running calibration batches through the float graph.
+The measured range r (max |x|, or a quantile of |x| to ignore outliers) sets the integer bits
+i = floor(log2 r) + 1 (so r fits, sign bit aside) and frac = width - 1 - i (width - i unsigned),
+clamped to what the format allows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import torch
+from torch import fx
+
+from chop.errors import ConfigError
+from chop.nn.quantizers.integer import FRAC_MARGIN
+
+AUTO = "auto"
+CALIBRATION_DEFAULTS = {"statistic": "max", "quantile": 0.999, "num_batches": 4}
+
+
+def auto_operands(config: Mapping[str, Any]) -> list[str]:
+    """Operands whose fractional width is "auto" in `config`."""
+    return [key[: -len("_frac_width")] for key, value in config.items()
+            if key.endswith("_frac_width") and value == AUTO]
+
+
+def frac_width_for(range_abs: float, width: int, signed: bool = True) -> int:
+    """The fractional width that fits `range_abs` into `width` bits with the most precision."""
+    if not range_abs > 0 or not math.isfinite(range_abs):
+        return width + FRAC_MARGIN if signed else width
+    int_bits = math.floor(math.log2(range_abs)) + 1
+    frac = width - int_bits - (1 if signed else 0)
+    return max(-64, min(frac, width + FRAC_MARGIN))
+
+
+def measure(x: torch.Tensor, statistic: str, quantile: float) -> float:
+    x = x.detach().abs().float().flatten()
+    if x.numel() == 0:
+        return 0.0
+    if statistic == "max":
+        return float(x.max())
+    if x.numel() > 1_000_000:  # torch.quantile's size limit; a strided sample is plenty
+        x = x[:: x.numel() // 1_000_000 + 1]
+    return float(torch.quantile(x, quantile))
+
+
+def check_calibration(calibration: Mapping[str, Any] | None) -> dict:
+    args = dict(CALIBRATION_DEFAULTS)
+    for key, value in (calibration or {}).items():
+        if key not in args:
+            raise ConfigError(f"Pass 'quantize': calibration has no key '{key}'; keys: "
+                              f"{', '.join(CALIBRATION_DEFAULTS)}.")
+        args[key] = value
+    if args["statistic"] not in ("max", "quantile"):
+        raise ConfigError(f"Pass 'quantize': calibration statistic must be 'max' or 'quantile', "
+                          f"got {args['statistic']!r}.")
+    return args
+
+
+class _InputRanges(fx.Interpreter):
+    """Runs the graph and keeps, per node, the running max of each input's measured range."""
+
+    def __init__(self, gm: fx.GraphModule, wanted: set[str], statistic: str, quantile: float):
+        super().__init__(gm)
+        self.wanted, self.statistic, self.quantile = wanted, statistic, quantile
+        self.ranges: dict[str, list[float]] = {}
+
+    def run_node(self, n: fx.Node) -> Any:
+        if n.name in self.wanted:
+            args, _ = self.fetch_args_kwargs_from_env(n)
+            found = [measure(a, self.statistic, self.quantile) if isinstance(a, torch.Tensor) else 0.0
+                     for a in args]
+            old = self.ranges.get(n.name, [0.0] * len(found))
+            self.ranges[n.name] = [max(a, b) for a, b in zip(old, found)]
+        return super().run_node(n)
+
+
+def input_ranges(gm: fx.GraphModule, nodes: set[str], batches: Iterable | None,
+                 calibration: Mapping[str, Any]) -> dict[str, list[float]]:
+    """Per node in `nodes`: the measured range of each positional input over the batches."""
+    if not nodes:
+        return {}
+    if batches is None:
+        raise ConfigError("Pass 'quantize': data_in frac widths are 'auto' but no calibration data "
+                          "was given (input_generator); run it from ch transform or pass one.")
+    interp = _InputRanges(gm, nodes, calibration["statistic"], calibration["quantile"])
+    was_training = gm.training
+    gm.eval()
+    with torch.no_grad():
+        for batch in itertools.islice(batches, calibration["num_batches"]):
+            if isinstance(batch, Mapping):
+                interp.run(*batch.values())
+            else:
+                interp.run(batch)
+    gm.train(was_training)
+    return interp.ranges
+
+
+def resolve_auto(config: dict, node_name: str, module: torch.nn.Module | None,
+                 ranges: Mapping[str, list[float]], calibration: Mapping[str, Any]) -> dict:
+    """`config` with every "auto" frac width replaced by a calibrated integer."""
+    resolved = dict(config)
+    signed = config.get("is_signed", True)
+    for operand in auto_operands(config):
+        width = config.get(f"{operand}_width", config.get("width"))
+        if not isinstance(width, int):
+            raise ConfigError(f"Pass 'quantize': '{operand}_frac_width' is 'auto' for {node_name} "
+                              f"but '{operand}_width' is not given.")
+        if operand in ("weight", "bias"):
+            tensor = getattr(module, operand, None) if module is not None else None
+            value = measure(tensor, calibration["statistic"], calibration["quantile"]) if tensor is not None else 0.0
+        else:
+            index = int(operand.rsplit("_", 1)[1]) if operand.startswith("data_in_") else 0
+            node_ranges = ranges.get(node_name, [])
+            value = max(node_ranges) if operand == "data_in" and node_ranges else (
+                node_ranges[index] if index < len(node_ranges) else 0.0)
+        resolved[f"{operand}_frac_width"] = frac_width_for(value, width, signed)
+    return resolved
