@@ -28,11 +28,12 @@ def test_every_graph_pass_is_registered_under_a_short_name():
         assert getattr(graph_passes, fn.__name__) is fn
 
 
-def test_quantize_is_exported_and_prune_not_yet():
+def test_quantize_and_prune_are_exported():
     import chop.passes.graph as graph_passes
 
     assert graph_passes.quantize_transform_pass is PASSES.get("quantize").fn
-    assert not hasattr(graph_passes, "prune_transform_pass")
+    assert graph_passes.prune_transform_pass is PASSES.get("prune").fn
+    assert graph_passes.add_pruning_metadata_analysis_pass is PASSES.get("add_pruning_metadata").fn
 
 
 def test_run_passes_in_order_with_context_and_na():

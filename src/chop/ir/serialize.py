@@ -120,6 +120,7 @@ def _rebuild(recipe: dict, model: torch.nn.Module | None) -> MaseGraph:
 
 def _replay(mg: MaseGraph, passes: list) -> MaseGraph:
     """Re-apply the recorded transform passes, each on a graph with op metadata."""
+    import chop.passes.graph  # noqa: F401  (registers the built-in passes)
     from chop.passes.registry import PASSES
 
     for name, args in passes:
