@@ -1,0 +1,135 @@
+"""Seed 003's pruning experiment: accuracy vs sparsity, random vs L1-norm, before/after retraining.
+
+A float model is trained once; then for each sparsity s in 0.1..0.9 and each method (random,
+l1-norm), `prune_transform_pass` removes exactly round(s*n) weights of every layer but the
+classifier (elementwise, local scope). Test accuracy is measured right after pruning and after a
+short retraining of the pruned graph (masks keep pruned weights at zero). Prints a table and the
+wall time, writes CSV + PNG.
+
+Run: python benchmarks/pruning_study.py [--model mlp --dataset fashion-mnist --retrain-epochs 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import time
+from pathlib import Path
+
+import torch
+from lightning_fabric import Fabric
+
+from chop import MaseGraph
+from chop.dataset import get_dataset
+from chop.engine.batches import TensorBatches
+from chop.engine.optim import make_optimizer
+from chop.engine.trainer import FitOptions, evaluate, fit
+from chop.models import get_model
+from chop.passes.graph import (
+    add_common_metadata_analysis_pass,
+    init_metadata_analysis_pass,
+    prune_transform_pass,
+)
+
+METHODS = ("random", "l1-norm")
+
+
+def train(fabric, model, data, epochs, lr, batch_size):
+    opt = make_optimizer("adam", model, lr, 0.0)
+    model, opt = fabric.setup(model, opt)
+    fit(fabric, model, opt, data, FitOptions(max_epochs=epochs, batch_size=batch_size, show_progress=False))
+    return model
+
+
+def test_acc(fabric, model, data) -> float:
+    return evaluate(fabric, model, TensorBatches(data.test, 2048))["acc"]
+
+
+def classifier_name(mg: MaseGraph) -> str:
+    """The last node with a weight: left unpruned, as in seed 003."""
+    weighted = [n.name for n in mg.fx_graph.nodes
+                if "mase" in n.meta and "weight" in n.meta["mase"]["common"].get("args", {})]
+    return weighted[-1]
+
+
+def effective_sparsity(model) -> float:
+    masks = [b for name, b in model.named_buffers() if name.endswith("weight_mask")]
+    total = sum(m.numel() for m in masks)
+    return 1.0 - sum(int(m.sum()) for m in masks) / total if total else 0.0
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", default="mlp")
+    p.add_argument("--dataset", default="fashion-mnist")
+    p.add_argument("--base-epochs", type=int, default=5)
+    p.add_argument("--retrain-epochs", type=int, default=1)
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--out", default="mase_output/pruning_study")
+    a = p.parse_args()
+    started = time.perf_counter()
+    torch.manual_seed(0)
+    data = get_dataset(a.dataset)
+    fabric = Fabric(accelerator="cpu", devices=1)
+    model = train(fabric, get_model(a.model, data.info), data, a.base_epochs, 1e-3, a.batch_size)
+    float_acc = test_acc(fabric, model, data)
+    base = MaseGraph(model.module, model_name=a.model, dataset_info=data.info)
+    base, _ = init_metadata_analysis_pass(base, None)
+    base, _ = add_common_metadata_analysis_pass(base, {"dummy_in": {"x": data.train.x[:8]}})
+    keep = classifier_name(base)
+
+    rows = []
+    for sparsity in [round(0.1 * i, 1) for i in range(1, 10)]:
+        for method in METHODS:
+            mg, _ = prune_transform_pass(base, {"seed": 0, "weight": {
+                "method": method, "scope": "local", "granularity": "elementwise",
+                "sparsity": sparsity, "exclude": [keep]}})
+            pruned = test_acc(fabric, fabric.setup_module(mg.model), data)
+            retrained_model = train(fabric, mg.model, data, a.retrain_epochs, 1e-3, a.batch_size)
+            retrained = test_acc(fabric, retrained_model, data)
+            rows.append({"sparsity": sparsity, "method": method, "pruned": pruned, "retrained": retrained,
+                         "measured_sparsity": effective_sparsity(retrained_model.module)})
+            print(f"sparsity {sparsity:.1f} {method:8s}: after pruning {pruned:.4f}  "
+                  f"after {a.retrain_epochs} epoch retraining {retrained:.4f}", flush=True)
+    wall = time.perf_counter() - started
+
+    out = Path(a.out) / f"{a.model}_{a.dataset}"
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "pruning.csv").open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"\n{a.model} on {a.dataset}: float test accuracy {float_acc:.4f} after {a.base_epochs} epochs; "
+          f"classifier '{keep}' unpruned; wall time {wall:.0f} s")
+    print("| sparsity | random: pruned | random: retrained | l1-norm: pruned | l1-norm: retrained |")
+    print("|---:|---:|---:|---:|---:|")
+    by = {(r["sparsity"], r["method"]): r for r in rows}
+    sparsities = sorted({r["sparsity"] for r in rows})
+    for s in sparsities:
+        r, l1 = by[(s, "random")], by[(s, "l1-norm")]
+        print(f"| {s:.1f} | {r['pruned']:.4f} | {r['retrained']:.4f} | {l1['pruned']:.4f} | {l1['retrained']:.4f} |")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib not installed: no plot (pip install 'machop[plot]')")
+        return
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for method, color in zip(METHODS, ("tab:red", "tab:blue")):
+        ax.plot(sparsities, [by[(s, method)]["pruned"] for s in sparsities], "o--", color=color,
+                label=f"{method}, after pruning")
+        ax.plot(sparsities, [by[(s, method)]["retrained"] for s in sparsities], "s-", color=color,
+                label=f"{method}, retrained {a.retrain_epochs} epoch")
+    ax.axhline(float_acc, color="gray", ls=":", label="dense float")
+    ax.set(xlabel="weight sparsity", ylabel="test accuracy", title=f"Pruning {a.model} on {a.dataset}")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "accuracy_vs_sparsity.png", dpi=120)
+    print(f"wrote {out / 'pruning.csv'} and {out / 'accuracy_vs_sparsity.png'}")
+
+
+if __name__ == "__main__":
+    main()
