@@ -94,6 +94,20 @@ class MaseGraph:
         names = [n.name for n in self.model.graph.nodes]
         raise ChopError(f"The graph has no node '{name}'.{did_you_mean(name, names)}")
 
+    def copy_model(self) -> fx.GraphModule:
+        """A deep copy of the GraphModule whose nodes own copies of their metadata.
+
+        Transform passes edit this copy and wrap it with `derive`, leaving `self` untouched
+        (`copy.deepcopy` alone would share each node's MaseMetadata with the original).
+        """
+        import copy
+
+        gm = copy.deepcopy(self.model)
+        for old, new in zip(self.model.graph.nodes, gm.graph.nodes):
+            if "mase" in old.meta:
+                new.meta["mase"] = copy.deepcopy(old.meta["mase"])
+        return gm
+
     def derive(self, model: fx.GraphModule, pass_name: str, pass_args: dict | None) -> MaseGraph:
         """A new MaseGraph of a transformed `model`, its recipe extended by the pass that made it.
 

@@ -126,3 +126,15 @@ def test_empty_and_scalar_tensors_keep_their_shape(spec, shape):
     assert out.shape == x.shape and out.dtype == x.dtype
     if shape == ():
         assert out.item() == spec.quantize(torch.tensor([0.3])).item()
+
+
+def test_in_place_op_after_quantizing_keeps_the_gradient():
+    """ReLU(inplace=True) on a quantized tensor (the JSC models' ReLU under QAT)."""
+    from chop.nn.quantizers import integer_quantizer
+
+    x = torch.tensor([-1.3, -0.2, 0.2, 0.7, 9.0], requires_grad=True)
+    y = torch.relu_(integer_quantizer(x, width=4, frac_width=1))
+    y.sum().backward()
+    assert y.tolist() == [0.0, 0.0, 0.0, 0.5, 3.5]
+    # relu passes the gradient where its output is positive; the quantizer where x is in range
+    assert x.grad.tolist() == [0.0, 0.0, 0.0, 1.0, 0.0]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -170,13 +171,17 @@ def unpad_last_dim(blocks: torch.Tensor, length: int, shape: torch.Size) -> torc
 
 
 class _StraightThrough(torch.autograd.Function):
-    """Forward: the quantized tensor. Backward: identity, masked to the in-range elements."""
+    """Forward: the quantized tensor. Backward: identity, masked to the in-range elements.
+
+    The rounding runs inside `forward`, so its result is a tensor of its own, not an input
+    returned as is: an in-place op after it (ReLU(inplace=True)) then keeps a correct gradient.
+    """
 
     @staticmethod
-    def forward(ctx, x, quantized, lo, hi):
+    def forward(ctx, x, rounding, lo, hi):
         ctx.bounds = (lo, hi)
         ctx.save_for_backward(x if lo is not None else None)
-        return quantized
+        return rounding(x)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -188,13 +193,14 @@ class _StraightThrough(torch.autograd.Function):
         return grad_output * inside, None, None, None
 
 
-def straight_through(x: torch.Tensor, quantized: torch.Tensor,
+def straight_through(x: torch.Tensor, rounding: Callable[[torch.Tensor], torch.Tensor],
                      grad_range: tuple[float, float] | None) -> torch.Tensor:
-    """`quantized` in the forward pass; the gradient flows to `x` inside `grad_range`."""
+    """`rounding(x)` in the forward pass; the gradient flows to `x` inside `grad_range`."""
     if not (torch.is_grad_enabled() and x.requires_grad):
-        return quantized
+        with torch.no_grad():
+            return rounding(x)
     lo, hi = grad_range if grad_range is not None else (None, None)
-    return _StraightThrough.apply(x, quantized.detach(), lo, hi)
+    return _StraightThrough.apply(x, rounding, lo, hi)
 
 
 # --------------------------------------------------------------------------------------------
@@ -242,12 +248,12 @@ class NumberFormat:
             x = torch.as_tensor(x, dtype=torch.get_default_dtype())
         if not x.is_floating_point():
             raise TypeError(f"{self.name}: expected a floating-point tensor, got {x.dtype}.")
-        with torch.no_grad():
-            if x.numel() == 0:
-                quantized = x.detach().clone()
-            else:
-                quantized = self._quantize(x.detach().to(compute_dtype(x)), **kwargs).to(x.dtype)
-        return straight_through(x, quantized, self.grad_range)
+        def rounding(t: torch.Tensor) -> torch.Tensor:
+            if t.numel() == 0:
+                return t.detach().clone()
+            return self._quantize(t.detach().to(compute_dtype(t)), **kwargs).to(t.dtype)
+
+        return straight_through(x, rounding, self.grad_range)
 
     def __call__(self, x: torch.Tensor, **kwargs) -> torch.Tensor:
         return self.quantize(x, **kwargs)

@@ -42,15 +42,6 @@ DEFAULTS: dict[str, Any] = {"weight": None, "activation": None, "shrink": False,
 CONTEXT = ("dummy_in", "input_generator")
 
 
-def copy_graph_module(mg) -> fx.GraphModule:
-    """A deep copy of the graph's GraphModule with its own copy of every node's metadata."""
-    gm = copy.deepcopy(mg.model)
-    for old, new in zip(mg.model.graph.nodes, gm.graph.nodes):
-        if "mase" in old.meta:
-            new.meta["mase"] = copy.deepcopy(old.meta["mase"])
-    return gm
-
-
 def _with_op_metadata(mg, gm: fx.GraphModule) -> None:
     """Give `gm`'s nodes that lack mase ops their ops (without data shapes)."""
     from chop.ir.graph import MaseGraph
@@ -98,7 +89,7 @@ def prune_transform_pass(graph, pass_args=None):
     args["activation"] = check_section("activation", args["activation"])
     _check_top(args)
     recorded = args["recorded"] or {}
-    gm = copy_graph_module(graph)
+    gm = graph.copy_model()
     _with_op_metadata(graph, gm)
     generator = torch.Generator().manual_seed(args["seed"])
     results: dict[str, Any] = {}

@@ -12,7 +12,6 @@ graph's recipe records the resolved per-node configs (calibrated widths included
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -50,15 +49,6 @@ _CONTROL = ("calibration", "input_generator")
 def _check(args: Mapping[str, Any]) -> None:
     check_quantize_args({k: v for k, v in args.items() if k not in _CONTROL})
     check_calibration(args.get("calibration"))
-
-
-def _copy_graph(mg: MaseGraph) -> fx.GraphModule:
-    """A deep copy of the GraphModule with its own copy of every node's metadata."""
-    gm = copy.deepcopy(mg.model)
-    for old, new in zip(mg.model.graph.nodes, gm.graph.nodes):
-        if "mase" in old.meta:
-            new.meta["mase"] = copy.deepcopy(old.meta["mase"])
-    return gm
 
 
 def _ensure_metadata(mg: MaseGraph) -> MaseGraph:
@@ -107,7 +97,7 @@ def quantize_transform_pass(graph: MaseGraph, pass_args: Mapping[str, Any] | Non
     graph = _ensure_metadata(graph)
     check_node_names(selection, [n.name for n in graph.fx_graph.nodes])
 
-    gm = _copy_graph(graph)
+    gm = graph.copy_model()
     modules = dict(gm.named_modules())
     plan: list[tuple[fx.Node, dict]] = []
     for node in gm.graph.nodes:
