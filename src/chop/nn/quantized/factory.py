@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from chop.errors import ConfigError, UnknownNameError, did_you_mean
+from chop.nn.masked import MaskedModule, masked_class, plain_float_class
 from chop.nn.quantizers import FORMATS, NumberFormat, get_format
 from chop.nn.quantized.ops import QUANTIZABLE, QuantizableOp, op_for_class
 from chop.nn.quantized.specs import operand_specs
@@ -107,6 +108,9 @@ class QuantizedModule:
             parameters = []
             for name, spec in self._parameter_specs:
                 value = getattr(self, name)
+                mask = self._buffers.get(name + "_mask")  # pruning's keep-mask (chop.nn.masked)
+                if mask is not None and value is not None:
+                    value = value * mask
                 parameters.append(value if spec is None or value is None else spec(value))
             out = compute(self, *quantized, *parameters, **kwargs)
         return out if self._output_spec is None else self._output_spec(out)
@@ -192,7 +196,7 @@ def from_float(module: nn.Module, config: Mapping[str, Any]) -> nn.Module:
         raise ConfigError(f"from_float needs an nn.Module, got {type(module).__name__}.")
     if not isinstance(config, Mapping):
         raise ConfigError(f"A quantization config must be a dict, got {type(config).__name__}.")
-    float_class = module.float_class if isinstance(module, QuantizedModule) else type(module)
+    float_class = plain_float_class(module)  # also under pruning masks or an earlier format
     if config.get("name") in (None, "NA"):
         raise ConfigError(
             f"The quantization config of {float_class.__name__} has no format 'name'; give "
@@ -207,6 +211,8 @@ def with_specs(module: nn.Module, cls: type, specs: Mapping[str, NumberFormat],
                config: Mapping[str, Any]) -> nn.Module:
     """A deep copy of `module` turned into `cls` with `specs` attached."""
     quantized = copy.deepcopy(module)
+    if isinstance(module, MaskedModule):  # a pruned layer stays pruned
+        cls = masked_class(cls)
     quantized.__class__ = cls
     quantized.attach_specs(specs, config)
     return quantized

@@ -17,7 +17,8 @@ import torch
 from torch import fx, nn
 
 from chop.passes.graph.transforms.prune.channels import consumer_columns, follow_channels, out_channels
-from chop.passes.graph.transforms.prune.modules import MaskedModule, float_class
+from chop.nn.masked import without_masks
+from chop.passes.graph.transforms.prune.modules import MaskedModule
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +66,8 @@ def _shrink_columns(module: nn.Module, columns: list[int]) -> None:
 
 
 def unmask(module: nn.Module) -> None:
-    """Turn a masked layer whose masks keep everything back into its plain class."""
-    module.__class__ = float_class(module)
-    del module._buffers["weight_mask"], module._buffers["bias_mask"]
+    """Turn a masked layer whose masks keep everything back into its unmasked class."""
+    without_masks(module)
 
 
 def shrink_channels(gm: fx.GraphModule, layers: list[fx.Node], pruned: dict[str, list[int]],
