@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -138,13 +139,14 @@ def load_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"Config file '{path}' is not valid TOML: {message}.") from None
 
 
-def _na_to_none(value: Any) -> Any:
-    if value == NA:
+def na_to_none(value: Any) -> Any:
+    """A copy of nested dicts/lists with every "NA" replaced by None (other objects shared)."""
+    if isinstance(value, str) and value == NA:
         return None
-    if isinstance(value, dict):
-        return {k: _na_to_none(v) for k, v in value.items()}
+    if isinstance(value, Mapping):
+        return {k: na_to_none(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_na_to_none(v) for v in value]
+        return [na_to_none(v) for v in value]
     return value
 
 
@@ -233,7 +235,7 @@ def merge(
             if key not in annotations:
                 raise ConfigError(f"Unknown config key '{key}'.{did_you_mean(key, FIELD_NAMES)}")
             if key not in SECTION_KEYS:
-                value = _na_to_none(value)
+                value = na_to_none(value)
             values[key] = _check_type(key, value, annotations[key])
     return validate(RunConfig(**values))
 

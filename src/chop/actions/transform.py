@@ -17,7 +17,7 @@ from pathlib import Path
 
 from chop.actions.common import log, prepare, project_of_checkpoint, require
 from chop.config import RunConfig
-from chop.engine.batches import TensorBatches
+from chop.engine.batches import endless_inputs
 from chop.errors import ChopError, ConfigError
 
 METADATA_PASSES = ("init_metadata", "add_common_metadata")
@@ -27,17 +27,6 @@ def _with_metadata_passes(passes: dict) -> dict:
     """The user's passes, preceded by the metadata passes every graph pass relies on."""
     first = {name: {} for name in METADATA_PASSES if name not in passes}
     return {**first, **passes}
-
-
-def _input_batches(split, batch_size: int, seed: int):
-    """Endless shuffled training batches as `{"x": tensor}`, for profiling passes."""
-    batches = TensorBatches(split, batch_size, shuffle=True, seed=seed)
-    epoch = 0
-    while True:
-        batches.set_epoch(epoch)
-        for x, _ in batches:
-            yield {"x": x}
-        epoch += 1
 
 
 def _keep_previous(path: Path) -> None:
@@ -65,7 +54,7 @@ def transform(cfg: RunConfig) -> dict:
     mg = MaseGraph(prepared.model, model_name=prepared.model_name, dataset_info=data.info)
     context = {
         "dummy_in": {"x": data.train.x[: cfg.batch_size]},
-        "input_generator": _input_batches(data.train, cfg.batch_size, cfg.seed),
+        "input_generator": endless_inputs(data.train, cfg.batch_size, cfg.seed),
     }
     log.info("Transforming model '%s'...", prepared.model_name)
     mg, results = run_passes(mg, passes, context)

@@ -69,3 +69,15 @@ class TensorBatches:
             x, y = x[order], y[order]
         for start in range(0, len(x), self.batch_size):
             yield x[start : start + self.batch_size], y[start : start + self.batch_size]
+
+
+def endless_inputs(split: TensorSplit, batch_size: int, seed: int = 0) -> Iterator[dict[str, torch.Tensor]]:
+    """Shuffled input batches as `{"x": tensor}`, epoch after epoch: what passes that look at
+    data (statistics, calibration, activation pruning) take as `input_generator`."""
+    batches = TensorBatches(split, batch_size, shuffle=True, seed=seed)
+    epoch = 0
+    while True:
+        batches.set_epoch(epoch)
+        for x, _ in batches:
+            yield {"x": x}
+        epoch += 1

@@ -5,23 +5,12 @@ TOML has no null, so the string "NA" stands for None at any depth of a pass's ar
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
+from chop.config import NA, na_to_none  # noqa: F401  ("NA" is TOML's None, here too)
 from chop.errors import ConfigError, did_you_mean
-
-NA = "NA"
-
-
-def na_to_none(value: Any) -> Any:
-    """A copy of nested dicts/lists with every "NA" replaced by None (other objects shared)."""
-    if isinstance(value, str) and value == NA:
-        return None
-    if isinstance(value, Mapping):
-        return {k: na_to_none(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [na_to_none(v) for v in value]
-    return value
 
 
 def resolve_args(pass_name: str, pass_args: Mapping[str, Any] | None, defaults: Mapping[str, Any]) -> dict:
@@ -49,3 +38,20 @@ def require_choice(pass_name: str, key: str, value: Any, choices: tuple) -> None
             f"Pass '{pass_name}': '{key}' must be one of {', '.join(map(repr, choices))}, "
             f"got {value!r}.{did_you_mean(str(value), map(str, choices))}"
         )
+
+
+def draw_batches(pass_name: str, generator: Any, count: Any, what: str = "calibration batches") -> list[Any]:
+    """Up to `count` batches from `generator` (an iterable); a missing or empty one is an error.
+
+    Passes that look at data (statistics, activation pruning, PTQ calibration) take an
+    `input_generator`; `ch transform` supplies one over the training split.
+    """
+    if generator is None:
+        raise ConfigError(f"Pass '{pass_name}' needs {what}: pass 'input_generator' "
+                          f"(ch transform supplies the training data).")
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ConfigError(f"Pass '{pass_name}': the number of batches must be a positive int, got {count!r}.")
+    batches = list(itertools.islice(iter(generator), count))
+    if not batches:
+        raise ConfigError(f"Pass '{pass_name}': input_generator gave no batch.")
+    return batches

@@ -137,7 +137,7 @@ def test_ptq_calibration_picks_frac_widths_from_data():
 
 
 def test_auto_inputs_without_data_is_an_error():
-    with pytest.raises(ConfigError, match="no calibration data"):
+    with pytest.raises(ConfigError, match="needs calibration data"):
         quantize_transform_pass(graph(), {"by": "type", "linear": {"config": {**INT8, "data_in_frac_width": "auto"}}})
 
 

@@ -24,7 +24,7 @@ from torch import fx
 from chop.errors import ConfigError, did_you_mean
 from chop.ir.operand import leaves
 from chop.ir.taxonomy import known_ops
-from chop.passes.args import require_choice, resolve_args
+from chop.passes.args import draw_batches, require_choice, resolve_args
 from chop.passes.graph.analysis.record_values import run_interpreter
 from chop.passes.graph.analysis.software_metadata import software_slot
 from chop.passes.graph.analysis.statistics.stats import Statistic, make_statistics
@@ -100,23 +100,6 @@ def _profile_weights(graph, nodes, config) -> dict:
     return found
 
 
-def _draw(generator: Any, num_samples: int) -> list[Any]:
-    if generator is None:
-        raise ConfigError(f"Pass '{PASS}': activation statistics need an input_generator of batches.")
-    if not isinstance(num_samples, int) or num_samples < 1:
-        raise ConfigError(f"Pass '{PASS}': num_samples must be a positive int, got {num_samples!r}.")
-    iterator = iter(generator)
-    batches = []
-    for _ in range(num_samples):
-        try:
-            batches.append(next(iterator))
-        except StopIteration:
-            break
-    if not batches:
-        raise ConfigError(f"Pass '{PASS}': input_generator gave no batch.")
-    return batches
-
-
 def _profile_activations(graph, nodes, config, args) -> dict:
     inputs: dict[str, tuple[str, fx.Node, dict[str, Statistic]]] = {}
     outputs: dict[str, dict[str, Statistic]] = {}
@@ -129,7 +112,7 @@ def _profile_activations(graph, nodes, config, args) -> dict:
     if not inputs and not outputs:
         return {}
     profiler = _ActivationProfiler(graph.model, inputs, outputs)
-    for batch in _draw(args["input_generator"], args["num_samples"]):
+    for batch in draw_batches(PASS, args["input_generator"], args["num_samples"], "input batches"):
         run_interpreter(profiler, batch, "an input_generator batch")
     found: dict[str, dict] = {}
     for node in nodes:

@@ -23,6 +23,7 @@ from torch import fx, nn
 
 from chop.errors import ConfigError
 from chop.ir.metadata import MaseMetadata
+from chop.passes.args import draw_batches
 from chop.passes.graph.analysis.record_values import evaluating, input_args, model_device
 from chop.passes.graph.transforms.prune.masks import global_masks, local_masks
 from chop.passes.graph.transforms.prune.modules import ActivationMask
@@ -32,21 +33,6 @@ from chop.passes.graph.transforms.prune.select import PASS, select_layers, spars
 def channel_dim(module: nn.Module) -> int:
     """Where a layer's input keeps its channels: last for Linear, 1 for Conv."""
     return -1 if isinstance(module, nn.Linear) else 1
-
-
-def _draw(generator: Any, n: int) -> list[Any]:
-    if generator is None:
-        raise ConfigError(f"Pass '{PASS}': activation pruning needs calibration batches: pass "
-                          f"'input_generator' (ch transform supplies the training data).")
-    iterator, batches = iter(generator), []
-    for _ in range(n):
-        try:
-            batches.append(next(iterator))
-        except StopIteration:
-            break
-    if not batches:
-        raise ConfigError(f"Pass '{PASS}': input_generator gave no batch.")
-    return batches
 
 
 def calibrate(gm: fx.GraphModule, layers: list[fx.Node], method: str, batches: list[Any]) -> dict[str, torch.Tensor]:
@@ -132,7 +118,7 @@ def prune_activations(gm: fx.GraphModule, cfg: Mapping[str, Any], generator: tor
         masks = {n.name: torch.ones(recorded[n.name]["shape"], dtype=torch.bool) for n in layers}
         dims = {n.name: int(recorded[n.name]["dim"]) for n in layers}
     else:
-        stats = calibrate(gm, layers, cfg["method"], _draw(input_generator, cfg["num_batches"]))
+        stats = calibrate(gm, layers, cfg["method"], draw_batches(PASS, input_generator, cfg["num_batches"]))
         dims = {n.name: 1 if cfg["granularity"] == "elementwise" else channel_dim(gm.get_submodule(n.target))
                 for n in layers}
         scores = {n.name: _scores(stats[n.name], cfg, dims[n.name], generator) for n in layers}

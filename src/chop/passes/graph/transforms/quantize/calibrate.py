@@ -9,7 +9,6 @@ clamped to what the format allows.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -19,6 +18,7 @@ from torch import fx
 
 from chop.errors import ConfigError
 from chop.nn.quantizers.integer import FRAC_MARGIN
+from chop.passes.args import draw_batches
 
 AUTO = "auto"
 CALIBRATION_DEFAULTS = {"statistic": "max", "quantile": 0.999, "num_batches": 4}
@@ -86,14 +86,13 @@ def input_ranges(gm: fx.GraphModule, nodes: set[str], batches: Iterable | None,
     """Per node in `nodes`: the measured range of each positional input over the batches."""
     if not nodes:
         return {}
-    if batches is None:
-        raise ConfigError("Pass 'quantize': data_in frac widths are 'auto' but no calibration data "
-                          "was given (input_generator); run it from ch transform or pass one.")
+    batches = draw_batches("quantize", batches, calibration["num_batches"],
+                           "calibration data for its 'auto' data_in frac widths")
     interp = _InputRanges(gm, nodes, calibration["statistic"], calibration["quantile"])
     was_training = gm.training
     gm.eval()
     with torch.no_grad():
-        for batch in itertools.islice(batches, calibration["num_batches"]):
+        for batch in batches:
             if isinstance(batch, Mapping):
                 interp.run(*batch.values())
             else:
