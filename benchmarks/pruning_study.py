@@ -21,28 +21,15 @@ from lightning_fabric import Fabric
 
 from chop import MaseGraph
 from chop.dataset import get_dataset
-from chop.engine.batches import TensorBatches
-from chop.engine.optim import make_optimizer
-from chop.engine.trainer import FitOptions, evaluate, fit
 from chop.models import get_model
 from chop.passes.graph import (
     add_common_metadata_analysis_pass,
     init_metadata_analysis_pass,
     prune_transform_pass,
 )
+from study_common import test_acc, train
 
 METHODS = ("random", "l1-norm")
-
-
-def train(fabric, model, data, epochs, lr, batch_size):
-    opt = make_optimizer("adam", model, lr, 0.0)
-    model, opt = fabric.setup(model, opt)
-    fit(fabric, model, opt, data, FitOptions(max_epochs=epochs, batch_size=batch_size, show_progress=False))
-    return model
-
-
-def test_acc(fabric, model, data) -> float:
-    return evaluate(fabric, model, TensorBatches(data.test, 2048))["acc"]
 
 
 def classifier_name(mg: MaseGraph) -> str:

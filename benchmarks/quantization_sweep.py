@@ -29,8 +29,6 @@ from lightning_fabric import Fabric
 from chop import MaseGraph
 from chop.dataset import get_dataset
 from chop.engine.batches import TensorBatches
-from chop.engine.optim import make_optimizer
-from chop.engine.trainer import FitOptions, evaluate, fit
 from chop.errors import DataError
 from chop.models import get_model
 from chop.passes.graph import (
@@ -38,6 +36,7 @@ from chop.passes.graph import (
     init_metadata_analysis_pass,
     quantize_transform_pass,
 )
+from study_common import test_acc, train
 
 
 def load_data(name: str):
@@ -55,17 +54,6 @@ def load_data(name: str):
                  n_rows=20_000, seed=0)
     os.environ["MACHOP_DATA_DIR"] = str(root)
     return get_dataset(name), "schema fixture"
-
-
-def train(fabric, model, data, epochs, lr, batch_size):
-    opt = make_optimizer("adam", model, lr, 0.0)
-    model, opt = fabric.setup(model, opt)
-    fit(fabric, model, opt, data, FitOptions(max_epochs=epochs, batch_size=batch_size, show_progress=False))
-    return model
-
-
-def test_acc(fabric, model, data) -> float:
-    return evaluate(fabric, model, TensorBatches(data.test, 2048))["acc"]
 
 
 def quantize(base: MaseGraph, data, width: int, batch_size: int) -> MaseGraph:
