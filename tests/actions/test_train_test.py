@@ -100,3 +100,18 @@ def test_train_jsc_tiny_on_the_jsc_schema_fixture(tmp_path, jsc_data_dir):
     assert main(["test", "--load", str(sw / "training_ckpts" / "best.ckpt")]) == 0
     metrics = json.loads((sw / "test_metrics.json").read_text())
     assert metrics["dataset"] == "jsc" and metrics["test_acc"] > 0.4
+
+
+def test_missing_jsc_file_is_one_line_saying_where_to_put_it(tmp_path, capsys):
+    code = main(["train", "jsc-tiny", "jsc", "--project-dir", str(tmp_path)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "processed-pythia82-lhc13-all-pt1-50k-r1_h022_e0175_t220_nonu_truth.z" in err
+
+
+def test_corrupt_jsc_file_is_one_line(tmp_path, jsc_data_dir, capsys):
+    for path in (jsc_data_dir / "jsc").glob("*.z"):
+        path.write_bytes(b"this is not HDF5")
+    code = main(["train", "jsc-tiny", "jsc", "--project-dir", str(tmp_path)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and ".z" in err
