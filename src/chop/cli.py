@@ -39,6 +39,7 @@ FLAGS: list[tuple[str, str, Any, str]] = [
     ("--strategy", "strategy", str, "Fabric strategy: auto, ddp, ..."),
     ("--precision", "precision", str, "32-true, bf16-mixed, 16-mixed, ..."),
     ("--num-workers", "num_workers", int, "worker processes for data (0: in-process)"),
+    ("--workers", "workers", int, "ch search: processes running trials (each one torch thread)"),
     ("--project", "project", str, "project name: outputs go to PROJECT_DIR/PROJECT"),
     ("--project-dir", "project_dir", str, "where projects live (default ./mase_output)"),
     ("--log-level", "log_level", str, "debug, info, warning or error"),

@@ -61,8 +61,30 @@ def render_result(action: str, result: dict) -> None:
                 "reports": ", ".join(result["reports"]) or "-", "graph": result["graph_svg"] or "-",
                 "transformed checkpoint": result["transformed_ckpt"]}
         console.print(_kv_table("Transform", rows))
+    elif action == "search":
+        _render_search(result)
     else:
         console.print(_kv_table(action, {k: v for k, v in result.items() if not isinstance(v, (dict, list))}))
+
+
+def _render_search(result: dict) -> None:
+    """Trial counts, the best trial's metrics (validation, and test for the best only), outputs."""
+    counts = ", ".join(f"{n} {state.lower()}" for state, n in result["trials"].items() if n)
+    if result.get("rejected"):
+        counts += f" ({result['rejected']} rejected by constraints)"
+    rows = {"study": result["study"], "strategy": result["strategy"], "trials": counts or "-",
+            "objectives": ", ".join(result["objectives"]) + (" (Pareto)" if result["multi_objective"] else "")}
+    if result.get("best_trial") is not None:
+        rows["best trial"] = result["best_trial"]
+        if result["multi_objective"]:
+            rows["Pareto set"] = result["pareto_size"]
+        rows.update({f"val {k}": v for k, v in result["best_metrics"].items()})
+        rows.update({k.replace("_", " "): v for k, v in result["test"].items()})
+        rows["best transform TOML"] = result["best_transform_toml"] or "-"
+        rows["best checkpoint"] = result["best_ckpt"]
+    rows.update({"trials table": result["trials_csv"], "best": result["best_json"],
+                 "plots": ", ".join(result["plots"]) or "-"})
+    console.print(_kv_table("Search", rows))
 
 
 def _render_info(result: dict) -> None:

@@ -60,6 +60,7 @@ class RunConfig:
     strategy: str = "auto"
     precision: str = "32-true"
     num_workers: int = 0
+    workers: int = 1  # ch search: processes running trials on this machine
     project: str | None = None
     project_dir: str = "mase_output"
     log_level: str = "info"
@@ -207,7 +208,7 @@ def validate(cfg: RunConfig) -> RunConfig:
     cfg.precision = _choice("precision", cfg.precision, PRECISIONS)
     for reporter in cfg.report_to.split(","):
         _choice("report_to", reporter.strip(), REPORTERS)
-    positive = ("batch_size", "num_devices", "num_nodes", "log_every_n_steps")
+    positive = ("batch_size", "num_devices", "num_nodes", "log_every_n_steps", "workers")
     for key in positive:
         if getattr(cfg, key) < 1:
             raise ConfigError(f"{key} must be at least 1, got {getattr(cfg, key)}.")

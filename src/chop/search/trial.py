@@ -1,0 +1,170 @@
+"""One trial, start to finish: point -> model -> train -> quantize/prune -> fine-tune -> metrics.
+
+A `TrialRunner` is made once per worker process from the prepared dataset and base model. It
+lifts the base model into a MaseGraph once (transform passes copy the graph, never change it), so
+that a post-training trial costs its passes and its evaluation only. `run(point, seed)` is
+reproducible: the same point and seed give the same model and metrics, from fresh metric state.
+Evaluation uses the validation split (its first `eval_samples` rows when set); the test split is
+left for the final report of the best trial.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import torch
+
+from chop.dataset.info import Dataset, TensorSplit
+from chop.errors import ConfigError
+from chop.search.objectives import Measurement
+from chop.search.settings import SearchSettings
+from chop.search.space import Pipeline, SpaceContext, TrialPlan
+from chop.search.training import OnEpoch, evaluate_split, train_epochs
+
+log = logging.getLogger(__name__)
+METADATA_BATCH = 32
+
+
+@contextlib.contextmanager
+def quiet_passes():
+    """Passes log their reports at INFO; a search runs hundreds, so only warnings show."""
+    logger = logging.getLogger("chop.passes")
+    level = logger.level
+    logger.setLevel(max(logging.WARNING, level))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+class Rejected(Exception):
+    """A point that breaks a constraint; it is not run."""
+
+
+def lift(model, model_name: str | None, dataset: Dataset):
+    """`model` as a MaseGraph with common metadata from a small training batch."""
+    from chop.ir import MaseGraph
+    from chop.passes.graph.analysis import add_common_metadata_analysis_pass, init_metadata_analysis_pass
+
+    mg = MaseGraph(model, model_name=model_name, dataset_info=dataset.info)
+    mg, _ = init_metadata_analysis_pass(mg, None)
+    mg, _ = add_common_metadata_analysis_pass(mg, {"dummy_in": {"x": dataset.train.x[:METADATA_BATCH]}})
+    return mg
+
+
+def _prunable(mg) -> list[str]:
+    try:
+        from chop.passes.graph.transforms.prune.select import prunable_nodes
+    except ImportError:  # pruning not installed in this tree
+        return []
+    return [n.name for n in prunable_nodes(mg.model)]
+
+
+def _calibration_batches(split: TensorSplit, batch_size: int, seed: int) -> Iterator[dict]:
+    """Endless shuffled training batches as `{"x": tensor}`, for calibrating passes."""
+    from chop.engine.batches import TensorBatches
+
+    batches = TensorBatches(split, batch_size, shuffle=True, seed=seed)
+    epoch = 0
+    while True:
+        batches.set_epoch(epoch)
+        for x, _ in batches:
+            yield {"x": x}
+        epoch += 1
+
+
+class TrialRunner:
+    def __init__(self, settings: SearchSettings, dataset: Dataset, base_model, model_name: str | None,
+                 batch_size: int, run_seed: int = 0):
+        self.settings, self.dataset, self.model_name = settings, dataset, model_name
+        self.batch_size, self.run_seed = batch_size, run_seed
+        base_model.eval()
+        self.base_graph = lift(base_model, model_name, dataset)
+        ctx = SpaceContext(
+            nodes=[(n.name, n.meta["mase"]["common"].get("mase_op")) for n in self.base_graph.nodes],
+            prunable=_prunable(self.base_graph), dataset_info=dataset.info, train_defaults=settings.train)
+        self.pipeline = Pipeline(settings.search_space, ctx)
+        val = dataset.val
+        if settings.eval_samples:
+            val = TensorSplit(val.x[: settings.eval_samples], val.y[: settings.eval_samples])
+        self.val = val
+        self.latency_input = dataset.val.x[:batch_size]
+        self._reference: dict[str, float] | None = None
+
+    @property
+    def params(self):
+        return self.pipeline.params
+
+    def reference(self) -> dict[str, float]:
+        """Cost metrics of the unsearched base model (the default scales of a weighted sum)."""
+        if self._reference is None:
+            m = Measurement(self.base_graph, lambda: evaluate_split(self.base_graph.model, self.val),
+                            self.latency_input)
+            self._reference = {o.objective.name: o.objective.measure(m)
+                               for o in self.settings.objectives if o.objective.is_cost}
+        return self._reference
+
+    def _context(self) -> dict:
+        """What `ch transform` gives passes: the same calibration batches for every trial."""
+        return {"dummy_in": {"x": self.dataset.train.x[:METADATA_BATCH]},
+                "input_generator": _calibration_batches(self.dataset.train, self.batch_size, self.run_seed)}
+
+    def build(self, plan: TrialPlan, seed: int, on_epoch: OnEpoch | None = None):
+        """The trial's final MaseGraph (pipeline architecture -> train -> passes -> fine-tune)."""
+        from chop.passes.runner import run_passes
+
+        torch.manual_seed(seed)
+        evaluate = (lambda model: evaluate_split(model, self.val)) if on_epoch else None
+        step = 0
+        if plan.architecture is not None:
+            from chop.search.architectures import ARCHITECTURES
+
+            values = {k: v for k, v in plan.architecture.items() if k != "family"}
+            model = ARCHITECTURES.get(plan.architecture["family"]).build(values, self.dataset.info)
+            step = train_epochs(model, self.dataset.train, plan.train, plan.train["epochs"], seed,
+                                evaluate, on_epoch)
+            mg = lift(model, None, self.dataset)
+        elif plan.train["epochs"] > 0:
+            model = copy.deepcopy(self.base_graph.model)
+            step = train_epochs(model, self.dataset.train, plan.train, plan.train["epochs"], seed,
+                                evaluate, on_epoch)
+            mg = lift(model, self.model_name, self.dataset)
+        else:
+            mg = self.base_graph  # passes copy it; it is never changed
+        passes = plan.passes()
+        if "prune" in passes:
+            passes["prune"] = {**passes["prune"], "seed": seed}
+        if passes:
+            mg, _ = run_passes(mg, passes, self._context())
+        if plan.train["fine_tune_epochs"] > 0:
+            if mg is self.base_graph:
+                mg = lift(copy.deepcopy(self.base_graph.model), self.model_name, self.dataset)
+            train_epochs(mg.model, self.dataset.train, plan.train, plan.train["fine_tune_epochs"], seed + 1,
+                         evaluate, on_epoch, first_step=step)
+        mg.model.eval()
+        return mg
+
+    def run(self, point: Mapping[str, Any], seed: int, on_epoch: OnEpoch | None = None) -> tuple[dict, Any]:
+        """Metrics of every configured objective for `point`, and the trial's final graph."""
+        reason = self.pipeline.reject(point)
+        if reason:
+            raise Rejected(reason)
+        plan = self.pipeline.plan(point)
+        if plan.architecture and plan.architecture["family"] == "bert":
+            raise ConfigError("The bert architecture builds and counts, but ch search has no token dataset "
+                              "to evaluate it on yet; search an 'mlp' family or a registered model.")
+        with quiet_passes():
+            mg = self.build(plan, seed, on_epoch)
+            m = Measurement(mg, lambda: evaluate_split(mg.model, self.val), self.latency_input)
+            metrics = {o.objective.name: o.objective.measure(m) for o in self.settings.objectives}
+        return metrics, mg
+
+    def test_metrics(self, mg) -> dict[str, float]:
+        """The final report's test-split figures of a rebuilt trial."""
+        result = evaluate_split(mg.model, self.dataset.test)
+        return {"test_acc": result["acc"], "test_loss": result["loss"]}
+
