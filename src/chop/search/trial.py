@@ -13,12 +13,13 @@ from __future__ import annotations
 import contextlib
 import copy
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import torch
 
 from chop.dataset.info import Dataset, TensorSplit
+from chop.engine.batches import endless_inputs
 from chop.errors import ConfigError
 from chop.search.objectives import Measurement
 from chop.search.settings import SearchSettings
@@ -64,19 +65,6 @@ def _prunable(mg) -> list[str]:
     return [n.name for n in prunable_nodes(mg.model)]
 
 
-def _calibration_batches(split: TensorSplit, batch_size: int, seed: int) -> Iterator[dict]:
-    """Endless shuffled training batches as `{"x": tensor}`, for calibrating passes."""
-    from chop.engine.batches import TensorBatches
-
-    batches = TensorBatches(split, batch_size, shuffle=True, seed=seed)
-    epoch = 0
-    while True:
-        batches.set_epoch(epoch)
-        for x, _ in batches:
-            yield {"x": x}
-        epoch += 1
-
-
 class TrialRunner:
     def __init__(self, settings: SearchSettings, dataset: Dataset, base_model, model_name: str | None,
                  batch_size: int, run_seed: int = 0):
@@ -111,7 +99,7 @@ class TrialRunner:
     def _context(self) -> dict:
         """What `ch transform` gives passes: the same calibration batches for every trial."""
         return {"dummy_in": {"x": self.dataset.train.x[:METADATA_BATCH]},
-                "input_generator": _calibration_batches(self.dataset.train, self.batch_size, self.run_seed)}
+                "input_generator": endless_inputs(self.dataset.train, self.batch_size, self.run_seed)}
 
     def build(self, plan: TrialPlan, seed: int, on_epoch: OnEpoch | None = None):
         """The trial's final MaseGraph (pipeline architecture -> train -> passes -> fine-tune)."""

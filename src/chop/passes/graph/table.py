@@ -1,21 +1,14 @@
 """`Table`: what report passes return; readable in a terminal and in a saved file.
 
-It renders as a Markdown pipe table (rich's MARKDOWN box), the layout MASE's users paste into
+It renders as a Markdown pipe table, the layout MASE's users paste into
 their reports, and keeps its rows for programs (`records()`).
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from rich import box
-from rich.console import Console
-from rich.table import Table as RichTable
-
-_WIDTH = 10_000  # never wrap cells: long rows stay one line in a file
 
 
 @dataclass
@@ -32,15 +25,17 @@ class Table:
         return [row[i] for row in self.rows]
 
     def render(self) -> str:
-        table = RichTable(box=box.MARKDOWN, show_edge=True)
-        for header in self.headers:
-            table.add_column(header, overflow="fold")
-        for row in self.rows:
-            table.add_row(*("" if cell is None else str(cell) for cell in row))
-        console = Console(file=io.StringIO(), width=_WIDTH, color_system=None, highlight=False)
-        console.print(table)
-        lines = [line.rstrip() for line in console.file.getvalue().splitlines()]
-        text = "\n".join(line for line in lines if line)
+        """A Markdown pipe table (plain string formatting: reports are drawn in hot loops,
+        e.g. once per search trial, where a rich Console costs milliseconds)."""
+        cells = [[("" if cell is None else str(cell)).replace("\n", " ") for cell in row] for row in self.rows]
+        widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(self.headers)]
+
+        def line(values: list[str]) -> str:
+            return ("| " + " | ".join(v.ljust(w) for v, w in zip(values, widths)) + " |").rstrip()
+
+        lines = [line(list(self.headers)), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+        lines += [line(row) for row in cells]
+        text = "\n".join(lines)
         return f"{self.title}\n{text}" if self.title else text
 
     def save(self, path: str | Path) -> Path:
