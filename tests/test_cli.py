@@ -88,3 +88,10 @@ def test_info_lists_models_and_datasets(capsys):
     out = capsys.readouterr().out
     for name in ("jsc-tiny", "jsc-s", "toy", "117", "5,615"):
         assert name in out
+
+
+def test_positionals_may_follow_flags(tmp_path):
+    toml = tmp_path / "c.toml"
+    toml.write_text('model = "jsc-tiny"\ndataset = "jsc"\n')
+    _, cfg = parse_config(["search", "--config", str(toml), "jsc-toy", "toy", "--seed", "3"])
+    assert (cfg.model, cfg.dataset, cfg.seed) == ("jsc-toy", "toy", 3)

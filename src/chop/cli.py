@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_config(argv: list[str]) -> tuple[str, RunConfig]:
     """The action and its merged RunConfig for command-line `argv`."""
-    ns = vars(build_parser().parse_args(argv))
+    ns = vars(build_parser().parse_intermixed_args(argv))
     action = ns.pop("action")
     toml: dict[str, Any] = {}
     if "config" in ns:
