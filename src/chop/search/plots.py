@@ -50,16 +50,7 @@ def plot_curves(curves: Mapping[str, tuple[Sequence[int], Sequence[float]]], pat
         ax.step(x, y, where="post", label=label, color=color, linewidth=2)
         if points and label in points:
             ax.scatter(*points[label], s=12, alpha=0.4, color=color)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _finish(plt, fig, ax, xlabel, ylabel, title, path)
 
 
 def plot_pareto(metrics: Sequence[Mapping[str, float]], x: str, y: str, directions: Mapping[str, str],
@@ -73,8 +64,14 @@ def plot_pareto(metrics: Sequence[Mapping[str, float]], x: str, y: str, directio
     ax.scatter(xs, ys, s=14, alpha=0.45, label="trials")
     if front:
         ax.plot(*zip(*front), "o-", color="C3", label="Pareto front")
-    ax.set_xlabel(f"{x} ({'max' if directions[x] == 'maximize' else 'min'})")
-    ax.set_ylabel(f"{y} ({'max' if directions[y] == 'maximize' else 'min'})")
+    return _finish(plt, fig, ax, f"{x} ({'max' if directions[x] == 'maximize' else 'min'})",
+                   f"{y} ({'max' if directions[y] == 'maximize' else 'min'})", title, path)
+
+
+def _finish(plt, fig, ax, xlabel: str, ylabel: str, title: str, path: str | Path) -> Path:
+    """Labels, grid and legend, then the PNG written and the figure closed."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()

@@ -129,9 +129,8 @@ class VariancePrecise(Statistic):
         return {"mean": self.output(mean), "variance": self.output(variance), "count": len(data)}
 
 
-@register_statistic
-class VarianceOnline(Statistic):
-    name = "variance_online"
+class _MomentStatistic(Statistic):
+    """A statistic built on running mean and variance (Welford), updated batch by batch."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -140,10 +139,18 @@ class VarianceOnline(Statistic):
     def update(self, x):
         self.moments.add(self.rows(x))
 
-    def finalize(self):
-        m = self.moments
-        if m.n == 0:
+    def seen(self) -> _Moments:
+        if self.moments.n == 0:
             raise _empty(self.name)
+        return self.moments
+
+
+@register_statistic
+class VarianceOnline(_MomentStatistic):
+    name = "variance_online"
+
+    def finalize(self):
+        m = self.seen()
         return {"mean": self.output(m.mean), "variance": self.output(m.m2 / m.n), "count": m.n}
 
 
@@ -203,21 +210,12 @@ class RangeQuantile(Statistic):
 
 
 @register_statistic
-class RangeNSigma(Statistic):
+class RangeNSigma(_MomentStatistic):
     name = "range_n_sigma"
     options = {"num_sigma": 3}
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.moments = _Moments()
-
-    def update(self, x):
-        self.moments.add(self.rows(x))
-
     def finalize(self):
-        m = self.moments
-        if m.n == 0:
-            raise _empty(self.name)
+        m = self.seen()
         std = torch.sqrt(m.m2 / m.n)
         k = float(self.opts["num_sigma"])
         return {"mean": self.output(m.mean), "std": self.output(std),
