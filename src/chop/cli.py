@@ -94,19 +94,35 @@ def parse_config(argv: list[str]) -> tuple[str, RunConfig]:
     return action, merge(toml, flags)
 
 
-def _setup_logging(level: str) -> None:
-    """Rich log lines for the `chop` loggers only; other libraries stay at warnings."""
-    from rich.logging import RichHandler
+class _StdoutHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stdout` is at the time of each record (tests swap it)."""
 
+    @property
+    def stream(self):
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value):
+        pass
+
+
+def _setup_logging(level: str) -> None:
+    """Log lines of the `chop` loggers on stdout (stderr carries only the error line): rich
+    in a terminal, plain `LEVEL message` lines in a file or a pipe, so tables stay unwrapped and
+    no line is padded. Other libraries stay at warnings."""
     from rich.console import Console
+    from rich.logging import RichHandler
 
     logger = logging.getLogger("chop")
     logger.setLevel(level.upper())
-    if not any(isinstance(h, RichHandler) for h in logger.handlers):
-        console = Console()  # stdout, so that stderr carries only the error line
-        if not console.is_terminal:  # logs in files: keep report tables unwrapped
-            console = Console(width=200)
-        logger.addHandler(RichHandler(console=console, show_time=False, show_path=False, markup=False))
+    if not any(getattr(h, "_chop", False) for h in logger.handlers):
+        if Console().is_terminal:
+            handler: logging.Handler = RichHandler(show_time=False, show_path=False, markup=False)
+        else:
+            handler = _StdoutHandler()
+            handler.setFormatter(logging.Formatter("%(levelname)-8s %(message)s"))
+        handler._chop = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
     for noisy in ("lightning_fabric", "lightning"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
