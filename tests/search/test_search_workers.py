@@ -87,3 +87,18 @@ def test_resume_after_a_kill_loses_only_the_running_trial(tmp_path):
     for number, state in before.items():       # finished trials kept their results
         if state == "COMPLETE":
             assert after[number].state.name == "COMPLETE"
+
+
+def test_database_storage_url_holds_the_study_and_resumes(tmp_path):
+    """A storage URL (SQLite here; PostgreSQL works the same way through Optuna's RDB storage)."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    cfg = make_cfg(tmp_path, {"name": "random", "n_trials": 3, "storage": url})
+    first = run_search(cfg)
+    assert first["trials"]["COMPLETE"] == 3
+    assert (tmp_path / "shared.db").exists() and not (tmp_path / "s" / "software" / "search_ckpts" / "study.journal").exists()
+    study = optuna.load_study(study_name=first["study"], storage=url)
+    assert len([t for t in study.trials if t.state.name == "COMPLETE"]) == 3
+    more = run_search(make_cfg(tmp_path, {"name": "random", "n_trials": 5, "storage": url}))
+    assert more["trials"]["COMPLETE"] == 5  # resumed: two more trials, not five new ones
+    done = [t for t in optuna.load_study(study_name=first["study"], storage=url).trials if t.state.name == "COMPLETE"]
+    assert len(done) == 5
