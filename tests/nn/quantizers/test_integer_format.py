@@ -108,3 +108,20 @@ def test_width_extremes_hit_their_end_points(width):
     spec = IntegerFormat(width, 0)
     out = spec.quantize(torch.tensor([1e9, -1e9]))
     assert out.tolist() == [2 ** (width - 1) - 1, -(2 ** (width - 1))]
+
+
+@pytest.mark.parametrize("width,frac,signed", [(2, 2, True), (8, 4, True), (8, 0, False), (16, 9, True), (31, 20, True), (4, -2, True)])
+def test_fused_float32_path_equals_the_definition(width, frac, signed):
+    """float32 uses PyTorch's fused fake-quant kernel: same values as the formula, ties included."""
+    spec = IntegerFormat(width, frac, is_signed=signed)
+    step = 2.0**-frac
+    g = torch.Generator().manual_seed(width)
+    x = torch.cat([torch.randn(4096, generator=g) * spec.max_value,
+                   (torch.arange(-40, 40) + 0.5) * step,  # exact ties
+                   torch.tensor([spec.min_value, spec.max_value, 2 * spec.max_value, -2 * spec.max_value - 1])])
+    assert torch.equal(spec.quantize(x), spec._quantize(x.clone()))
+    x = x.requires_grad_()
+    spec.quantize(x).sum().backward()
+    inside = (x >= spec.min_value) & (x <= spec.max_value)
+    far = (x < spec.min_value - step) | (x > spec.max_value + step)
+    assert torch.all(x.grad[inside] == 1) and torch.all(x.grad[far] == 0)
