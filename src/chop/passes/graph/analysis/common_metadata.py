@@ -116,3 +116,14 @@ def add_common_metadata_analysis_pass(graph, pass_args=None):
         node.meta["mase"]["common"] = common
     _warn_unknown(unknown)
     return graph, {"unknown_ops": [node.name for node in unknown]}
+
+
+def ensure_op_metadata(graph) -> None:
+    """Give the graph op metadata if any node lacks it (ops and parameter shapes, no data).
+
+    Transform passes call this on their own copy: they select nodes by mase op, and a graph
+    rebuilt on load (or built without `add_common_metadata`) may have none yet.
+    """
+    if all("mase" in n.meta and "mase_op" in n.meta["mase"]["common"] for n in graph.fx_graph.nodes):
+        return
+    add_common_metadata_analysis_pass(graph, None)

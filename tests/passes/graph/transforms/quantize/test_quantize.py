@@ -174,3 +174,10 @@ def test_functions_are_quantized_into_modules():
     q8 = lambda t: integer_quantizer(t, 8, 4)  # noqa: E731
     expected = q8(q8(mg.modules["fc"](x)) + q8(x)) @ q8(torch.ones(16, 4))
     assert torch.allclose(q.model(x), expected)
+
+
+def test_graph_without_metadata_is_quantized_and_left_bare():
+    bare = MaseGraph(get_model("jsc-tiny", JSC), model_name="jsc-tiny", dataset_info=JSC)
+    mg, r = quantize_transform_pass(bare, BY_TYPE)
+    assert r["changed"] == ["seq_blocks_2"]
+    assert not any("mase" in n.meta for n in bare.fx_graph.nodes)

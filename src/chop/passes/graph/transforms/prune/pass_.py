@@ -28,7 +28,9 @@ import torch
 from torch import fx
 
 from chop.errors import ConfigError
+from chop.ir.graph import MaseGraph
 from chop.passes.args import resolve_args
+from chop.passes.graph.analysis.common_metadata import ensure_op_metadata
 from chop.passes.graph.table import Table
 from chop.passes.graph.transforms.prune.activation import prune_activations
 from chop.passes.graph.transforms.prune.modules import MaskedModule
@@ -40,16 +42,6 @@ from chop.passes.registry import register_pass
 DEFAULTS: dict[str, Any] = {"weight": None, "activation": None, "shrink": False, "seed": 0,
                             "dummy_in": None, "input_generator": None, "recorded": None}
 CONTEXT = ("dummy_in", "input_generator")
-
-
-def _with_op_metadata(mg, gm: fx.GraphModule) -> None:
-    """Give `gm`'s nodes that lack mase ops their ops (without data shapes)."""
-    from chop.ir.graph import MaseGraph
-    from chop.passes.graph.analysis import add_common_metadata_analysis_pass
-
-    graph = MaseGraph(gm, model_name=mg.model_name, dataset_info=mg.dataset_info)
-    if not all("mase" in n.meta and "mase_op" in n.meta["mase"]["common"] for n in gm.graph.nodes):
-        add_common_metadata_analysis_pass(graph, None)
 
 
 def _check_top(args: dict) -> None:
@@ -90,7 +82,7 @@ def prune_transform_pass(graph, pass_args=None):
     _check_top(args)
     recorded = args["recorded"] or {}
     gm = graph.copy_model()
-    _with_op_metadata(graph, gm)
+    ensure_op_metadata(MaseGraph(gm))
     generator = torch.Generator().manual_seed(args["seed"])
     results: dict[str, Any] = {}
     record: dict[str, Any] = {}

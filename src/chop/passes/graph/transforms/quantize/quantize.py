@@ -22,6 +22,7 @@ from chop.errors import ConfigError
 from chop.ir.graph import MaseGraph
 from chop.nn.quantized import from_float, function_module_class, op_for_class, quantized_function
 from chop.passes.args import na_to_none
+from chop.passes.graph.analysis.common_metadata import ensure_op_metadata
 from chop.passes.graph.transforms.quantize.calibrate import (
     auto_operands,
     check_calibration,
@@ -49,16 +50,6 @@ _CONTROL = ("calibration", "input_generator")
 def _check(args: Mapping[str, Any]) -> None:
     check_quantize_args({k: v for k, v in args.items() if k not in _CONTROL})
     check_calibration(args.get("calibration"))
-
-
-def _ensure_metadata(mg: MaseGraph) -> MaseGraph:
-    if all("mase" in n.meta for n in mg.fx_graph.nodes):
-        return mg
-    from chop.passes.graph.analysis import add_common_metadata_analysis_pass, init_metadata_analysis_pass
-
-    mg, _ = init_metadata_analysis_pass(mg, None)
-    mg, _ = add_common_metadata_analysis_pass(mg, None)
-    return mg
 
 
 def _quantizable_module(module) -> bool:
@@ -94,10 +85,9 @@ def quantize_transform_pass(graph: MaseGraph, pass_args: Mapping[str, Any] | Non
     _check(args)
     calibration = check_calibration(args.get("calibration"))
     selection = {k: v for k, v in args.items() if k not in _CONTROL}
-    graph = _ensure_metadata(graph)
-    check_node_names(selection, [n.name for n in graph.fx_graph.nodes])
-
     gm = graph.copy_model()
+    ensure_op_metadata(MaseGraph(gm))
+    check_node_names(selection, [n.name for n in gm.graph.nodes])
     modules = dict(gm.named_modules())
     plan: list[tuple[fx.Node, dict]] = []
     for node in gm.graph.nodes:
