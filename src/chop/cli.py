@@ -38,7 +38,7 @@ FLAGS: list[tuple[str, str, Any, str]] = [
     ("--num-nodes", "num_nodes", int, "nodes"),
     ("--strategy", "strategy", str, "Fabric strategy: auto, ddp, ..."),
     ("--precision", "precision", str, "32-true, bf16-mixed, 16-mixed, ..."),
-    ("--num-workers", "num_workers", int, "worker processes for data (0: in-process)"),
+    ("--num-workers", "num_workers", int, "accepted for MASE command lines (alias --cpu); data stays in memory, no workers are used"),
     ("--workers", "workers", int, "ch search: processes running trials (each one torch thread)"),
     ("--project", "project", str, "project name: outputs go to PROJECT_DIR/PROJECT"),
     ("--project-dir", "project_dir", str, "where projects live (default ./mase_output)"),
@@ -66,7 +66,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     from chop.actions import ACTIONS
 
-    p = _Parser(prog="ch", description=__doc__.splitlines()[0],
+    p = _Parser(prog="ch", description="machop: train, test, transform (analyse, quantize, prune) "
+                "and search efficient neural networks.",
                 argument_default=argparse.SUPPRESS, allow_abbrev=False)
     p.add_argument("action", choices=list(ACTIONS), metavar="ACTION", help=", ".join(ACTIONS))
     p.add_argument("model", nargs="?", metavar="MODEL", help="model name, or FILE.py:NAME")
