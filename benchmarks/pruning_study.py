@@ -12,7 +12,6 @@ Run: python benchmarks/pruning_study.py [--model mlp --dataset fashion-mnist --r
 from __future__ import annotations
 
 import argparse
-import csv
 import time
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from chop.passes.graph import (
     init_metadata_analysis_pass,
     prune_transform_pass,
 )
-from study_common import test_acc, train
+from study_common import pyplot, test_acc, train, write_csv
 
 METHODS = ("random", "l1-norm")
 
@@ -82,10 +81,7 @@ def main() -> None:
 
     out = Path(a.out) / f"{a.model}_{a.dataset}"
     out.mkdir(parents=True, exist_ok=True)
-    with (out / "pruning.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(rows, out / "pruning.csv")
     print(f"\n{a.model} on {a.dataset}: float test accuracy {float_acc:.4f} after {a.base_epochs} epochs; "
           f"classifier '{keep}' unpruned; wall time {wall:.0f} s")
     print("| sparsity | random: pruned | random: retrained | l1-norm: pruned | l1-norm: retrained |")
@@ -95,13 +91,8 @@ def main() -> None:
     for s in sparsities:
         r, l1 = by[(s, "random")], by[(s, "l1-norm")]
         print(f"| {s:.1f} | {r['pruned']:.4f} | {r['retrained']:.4f} | {l1['pruned']:.4f} | {l1['retrained']:.4f} |")
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib not installed: no plot (pip install 'machop[plot]')")
+    plt = pyplot()
+    if plt is None:
         return
     fig, ax = plt.subplots(figsize=(6, 4))
     for method, color in zip(METHODS, ("tab:red", "tab:blue")):

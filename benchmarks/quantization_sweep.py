@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import csv
 import os
 import sys
 import tempfile
@@ -36,7 +35,7 @@ from chop.passes.graph import (
     init_metadata_analysis_pass,
     quantize_transform_pass,
 )
-from study_common import test_acc, train
+from study_common import pyplot, test_acc, train, write_csv
 
 
 def load_data(name: str):
@@ -106,22 +105,14 @@ def main() -> None:
 
     out = Path(a.out) / f"{a.model}_{a.dataset}"
     out.mkdir(parents=True, exist_ok=True)
-    with (out / "sweep.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(rows, out / "sweep.csv")
     print(f"\n{a.model} on {a.dataset} ({source}); test accuracy; base {a.base_epochs} epochs, "
           f"QAT {a.qat_epochs} epoch(s) at lr 1e-4; {time.perf_counter() - started:.0f} s in all")
     print("| width | PTQ | float | QAT | float tuned as long |\n|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['width']} | {r['ptq']:.4f} | {r['float']:.4f} | {r['qat']:.4f} | {r['float_tuned']:.4f} |")
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib not installed: no plot (pip install 'machop[plot]')")
+    plt = pyplot()
+    if plt is None:
         return
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(widths, [r["ptq"] for r in rows], "o-", label="PTQ (calibrated)")

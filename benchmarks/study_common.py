@@ -1,6 +1,9 @@
-"""What the study scripts share: train a model with the engine, measure test accuracy."""
+"""What the study scripts share: train with the engine, test accuracy, CSV and pyplot."""
 
 from __future__ import annotations
+
+import csv
+from pathlib import Path
 
 from chop.engine.batches import TensorBatches
 from chop.engine.optim import make_optimizer
@@ -17,3 +20,26 @@ def train(fabric, model, data, epochs: int, lr: float, batch_size: int):
 
 def test_acc(fabric, model, data) -> float:
     return evaluate(fabric, model, TensorBatches(data.test, 2048))["acc"]
+
+
+def write_csv(rows: list[dict], path: Path) -> Path:
+    """`rows` (dicts with the same keys) as CSV, the keys as the header."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend, or None (with a hint) when it is not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib not installed: no plot (pip install 'machop[plot]')")
+        return None
+    return plt

@@ -300,3 +300,20 @@ class NumberFormat:
         """Fields without a default: a config must give them."""
         return [f.name for f in dataclasses.fields(cls)
                 if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+
+
+class ClippedRange:
+    """For formats with a representable range: the gradient passes inside
+    `[min_value, max_value]` and is zero outside, where the output saturates."""
+
+    @property
+    def grad_range(self) -> tuple[float, float]:
+        return (self.min_value, self.max_value)
+
+
+class SymmetricRange(ClippedRange):
+    """For sign-magnitude formats: the range is `[-max_value, max_value]`."""
+
+    @property
+    def min_value(self) -> float:
+        return -self.max_value

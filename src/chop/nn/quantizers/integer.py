@@ -16,7 +16,7 @@ from typing import ClassVar
 import torch
 
 from chop.errors import ConfigError
-from chop.nn.quantizers.base import NumberFormat, check_bool, check_choice, check_int
+from chop.nn.quantizers.base import ClippedRange, NumberFormat, check_bool, check_choice, check_int
 from chop.nn.quantizers.registry import register_format
 
 ROUNDINGS = ("nearest_even", "floor")
@@ -28,7 +28,7 @@ MAX_WIDTH = 32
 
 @register_format("integer", "fixed")
 @dataclass(frozen=True)
-class IntegerFormat(NumberFormat):
+class IntegerFormat(ClippedRange, NumberFormat):
     """Saturating fixed point: `width` bits of which `frac_width` are fractional."""
 
     name: ClassVar[str] = "integer"
@@ -67,10 +67,6 @@ class IntegerFormat(NumberFormat):
     @property
     def max_value(self) -> float:
         return self.int_max * 2.0**-self.frac_width
-
-    @property
-    def grad_range(self) -> tuple[float, float]:
-        return (self.min_value, self.max_value)
 
     def quantize(self, x: torch.Tensor, **kwargs) -> torch.Tensor:
         """As `NumberFormat.quantize`; float32 round-half-even runs PyTorch's fused fake-quant

@@ -23,6 +23,7 @@ import torch
 from chop.errors import ConfigError
 from chop.nn.quantizers.base import (
     NumberFormat,
+    SymmetricRange,
     binade_exponent,
     check_int,
     fraction_bits,
@@ -41,7 +42,7 @@ MIN_POWER = -125
 
 @register_format("log")
 @dataclass(frozen=True)
-class LogFormat(NumberFormat):
+class LogFormat(SymmetricRange, NumberFormat):
     """Sign + exponent code: values 0 and ±2**k, k in [min_exponent, max_exponent]."""
 
     name: ClassVar[str] = "log"
@@ -71,14 +72,6 @@ class LogFormat(NumberFormat):
     @property
     def max_value(self) -> float:
         return 2.0**self.max_exponent
-
-    @property
-    def min_value(self) -> float:
-        return -self.max_value
-
-    @property
-    def grad_range(self) -> tuple[float, float]:
-        return (-self.max_value, self.max_value)
 
     def _quantize(self, x: torch.Tensor) -> torch.Tensor:
         magnitude = x.abs().clamp_(max=self.max_value)

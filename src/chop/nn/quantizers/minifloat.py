@@ -28,7 +28,7 @@ from typing import ClassVar
 import torch
 
 from chop.errors import ConfigError
-from chop.nn.quantizers.base import NumberFormat, check_int, round_to_float_grid, set_field
+from chop.nn.quantizers.base import NumberFormat, SymmetricRange, check_int, round_to_float_grid, set_field
 from chop.nn.quantizers.registry import register_format
 
 MAX_EXPONENT_WIDTH = 8
@@ -43,7 +43,7 @@ MAX_TOP_EXPONENT, MAX_FLOAT32_BINADE = 128, 127
 
 
 @dataclass(frozen=True)
-class _Minifloat(NumberFormat):
+class _Minifloat(SymmetricRange, NumberFormat):
     """Fields and checks shared by both minifloat flavours."""
 
     width: int
@@ -89,14 +89,6 @@ class _Minifloat(NumberFormat):
     @property
     def max_value(self) -> float:
         return self._grid()[2]
-
-    @property
-    def min_value(self) -> float:
-        return -self.max_value
-
-    @property
-    def grad_range(self) -> tuple[float, float]:
-        return (-self.max_value, self.max_value)
 
     def _quantize(self, x: torch.Tensor) -> torch.Tensor:
         return round_to_float_grid(x, *self._grid())
