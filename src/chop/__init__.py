@@ -2,6 +2,10 @@
 
 __version__ = "0.1.0"
 
+from chop.logs import install_default_handler as _install_default_handler
+
+_install_default_handler()
+
 
 def __getattr__(name: str):
     """Lazy re-exports, so that `import chop` stays fast: `from chop import MaseGraph`."""

@@ -55,14 +55,29 @@ def get_model_info(name: str) -> ModelInfo:
     return MODELS.get(name).info
 
 
-def get_model(name: str, dataset_info: DatasetInfo | None = None) -> nn.Module:
-    """Build model `name` for `dataset_info` (default: the model's own default dataset)."""
+def get_model(name: str, dataset_info: DatasetInfo | None = None, *, task: str | None = None,
+              pretrained: bool = False) -> nn.Module:
+    """Build model `name` for `dataset_info` (default: the model's own default dataset).
+
+    `task` and `pretrained` follow MASE's `get_model(name, task=, dataset_info=, pretrained=)`:
+    a task other than the model's, or pretrained weights (none are registered; load a checkpoint
+    with `chop.tools.checkpoint_load.load_model`), are refused with one line.
+    """
     entry = MODELS.get(name)
+    if task is not None and _task(task) != _task(entry.info.task):
+        raise ConfigError(f"Model '{name}' is for task '{entry.info.task}', not '{task}'.")
+    if pretrained:
+        raise ConfigError(f"Model '{name}' has no pretrained weights here; build it with pretrained=False "
+                          f"and load a checkpoint (load_model(CKPT, 'pl', model)).")
     if dataset_info is None:
         from chop.dataset import get_dataset_info
 
         dataset_info = get_dataset_info(entry.info.default_dataset)
     return entry.builder(dataset_info)
+
+
+def _task(task: str) -> str:
+    return "cls" if task == "classification" else task
 
 
 def import_model_file(path: str | Path) -> None:

@@ -94,3 +94,15 @@ def graph_iterator_compare_nodes(ori_graph, graph, save_path: str | Path | None 
     if not silent:
         logger.info("Node comparison:\n%s", table.render())
     return table
+
+
+def deepcopy_mase_graph(mg):
+    """An independent copy of a MaseGraph (model, node metadata and recipe), MASE's
+    `ori_mg = deepcopy_mase_graph(mg)` before a transform. Passes here never mutate their input,
+    so the copy is needed only when editing a graph by hand."""
+    from chop.ir.graph import MaseGraph
+
+    copy = MaseGraph(mg.copy_model(), model_name=mg.model_name, dataset_info=mg.dataset_info)
+    copy.trace_options = dict(mg.trace_options)
+    copy.applied_passes = list(mg.applied_passes)
+    return copy

@@ -134,8 +134,9 @@ class MaseGraph:
 
         check_metadata(self)
 
-    def draw(self, path: str | Path) -> Path:
-        """Draw the graph to `path` (.svg, .png, .pdf or .dot) with graphviz."""
+    def draw(self, path: str | Path = "mase_graph.svg") -> Path:
+        """Draw the graph to `path` (.svg, .png, .pdf or .dot; default `mase_graph.svg` in the
+        working directory, as MASE did) with graphviz."""
         from chop.ir.draw import draw_graph
 
         return draw_graph(self, path)
