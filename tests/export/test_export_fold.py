@@ -9,7 +9,8 @@ from export_graphs import DIGITS, fixed, random_inputs, traced
 from torch import nn
 
 from chop.errors import ConfigError
-from chop.export import fold_batchnorm, fold_batchnorm_transform_pass
+from chop.export import fold_batchnorm
+from chop.passes.graph import fold_batchnorm_transform_pass
 from chop.nn.quantized import from_float
 from chop.nn.quantizers import integer_quantizer
 

@@ -10,7 +10,8 @@
 Files: `fold.py` BatchNorm folding, `arith.py` fixed-point arithmetic on int64 (rounding right
 shift, requantize), `pack.py` bit packing, `program.py` the program builder and the float32
 exactness condition, `lower.py` + `lower_ops.py` graph -> program, `format.py` the file format,
-`runner.py` the integer executor, `pass_.py` the registered pass `export_integer`.
+`runner.py` the integer executor. The passes `export_integer` and `fold_batchnorm` live with the
+other passes (`chop.passes.graph`), above this package.
 """
 
 from __future__ import annotations
@@ -21,11 +22,10 @@ from chop.export.arith import (
     rounding_right_shift,
     to_integers,
 )
-from chop.export.fold import fold_batchnorm, fold_batchnorm_transform_pass
-from chop.export.format import load_program, read_document, save_program
+from chop.export.fold import fold_batchnorm, fold_batchnorm_in_place
+from chop.export.format import float_weights_bytes, load_program, read_document, save_program
 from chop.export.lower import export_integer
 from chop.export.pack import pack_bits, packed_size, unpack_bits
-from chop.export.pass_ import export_integer_analysis_pass, float_weights_bytes
 from chop.export.runner import KERNELS, IntegerProgram
 
 __all__ = [
@@ -33,10 +33,9 @@ __all__ = [
     "IntegerProgram",
     "dequantize",
     "export_integer",
-    "export_integer_analysis_pass",
     "float_weights_bytes",
     "fold_batchnorm",
-    "fold_batchnorm_transform_pass",
+    "fold_batchnorm_in_place",
     "load_program",
     "pack_bits",
     "packed_size",

@@ -38,7 +38,6 @@ from torch import fx, nn
 from chop.errors import ConfigError
 from chop.ir.graph import MaseGraph
 from chop.nn.quantized import QuantizedModule
-from chop.passes.registry import register_pass
 
 logger = logging.getLogger(__name__)
 
@@ -123,12 +122,9 @@ def _result_shape(node: fx.Node) -> list | None:
     return result.get("shape") if isinstance(result, dict) else None
 
 
-def fold_batchnorm_transform_pass(mg: MaseGraph, pass_args: dict | None = None):
-    """`fold_batchnorm` in the pass shape: returns (new graph, {"folded": {bn: layer},
-    "normalised": [bn, ...]})."""
-    if pass_args:
-        raise ConfigError(f"Pass '{PASS}' takes no arguments, got {sorted(pass_args)}.")
-    gm = mg.copy_model()
+def fold_batchnorm_in_place(gm: fx.GraphModule) -> dict:
+    """Fold or normalise every BatchNorm of `gm` (changed in place: the caller's own copy);
+    returns {"folded": {bn: layer}, "normalised": [bn, ...]}."""
     modules = dict(gm.named_modules())
     folded: dict[str, str] = {}
     normalised_nodes: list[str] = []
@@ -150,12 +146,12 @@ def fold_batchnorm_transform_pass(mg: MaseGraph, pass_args: dict | None = None):
             normalised_nodes.append(node.name)
     gm.recompile()
     logger.info("fold_batchnorm: folded %s, normalised %s", folded, normalised_nodes)
-    return mg.derive(gm, PASS, {}), {"folded": folded, "normalised": normalised_nodes}
+    return {"folded": folded, "normalised": normalised_nodes}
 
 
 def fold_batchnorm(mg: MaseGraph) -> MaseGraph:
-    """A new graph with every BatchNorm folded into its Linear/Conv or normalised (see above)."""
-    return fold_batchnorm_transform_pass(mg)[0]
-
-
-register_pass(PASS, {}, kind="transform")(fold_batchnorm_transform_pass)
+    """A new graph with every BatchNorm folded into its Linear/Conv or normalised (see above);
+    its recipe records the `fold_batchnorm` pass, which `MaseGraph.load` replays."""
+    gm = mg.copy_model()
+    fold_batchnorm_in_place(gm)
+    return mg.derive(gm, PASS, {})

@@ -28,6 +28,7 @@ from typing import Any
 
 import torch
 from safetensors import SafetensorError, safe_open
+from safetensors.torch import save as safetensors_bytes
 from safetensors.torch import save_file
 
 from chop.errors import CheckpointError
@@ -86,3 +87,10 @@ def load_program(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tens
             except ValueError as error:
                 raise CheckpointError(f"'{path}': tensor '{name}' is corrupt: {error}") from None
     return document, tensors
+
+
+def float_weights_bytes(model: torch.nn.Module) -> int:
+    """Size of `model`'s state_dict as a safetensors file (every tensor stored as it is), the
+    float baseline an integer file is compared with."""
+    state = {name: t.detach().cpu().clone().contiguous() for name, t in model.state_dict().items()}
+    return len(safetensors_bytes(state))

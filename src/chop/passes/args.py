@@ -21,6 +21,8 @@ def resolve_args(pass_name: str, pass_args: Mapping[str, Any] | None, defaults: 
         raise ConfigError(
             f"Pass '{pass_name}' takes a dict of arguments, got {type(pass_args).__name__}."
         )
+    if pass_args and not defaults:
+        raise ConfigError(f"Pass '{pass_name}' takes no arguments, got {sorted(map(str, pass_args))}.")
     for key in pass_args:
         if key not in defaults:
             raise ConfigError(

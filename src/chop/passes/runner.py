@@ -1,10 +1,10 @@
 """Running a list of passes from a TOML-style dict: `run_passes(mg, {"report_graph": {}, ...})`.
 
-Passes run in the dict's order (TOML keeps the file's order). A misspelled pass name or argument
-is a ConfigError naming it, raised before any pass runs. `context` supplies values a TOML file
-cannot hold (dummy inputs, an input generator): each pass that takes such an argument and was not
-given it gets it from there. A pass taking `original_graph` gets the graph as it was before the
-latest transform pass.
+Passes run in the dict's order (TOML keeps the file's order). Every pass name and every argument
+of the list is checked (`plan_passes`) before any pass runs, so a typo fails before anything
+loads. `context` supplies what a TOML file cannot hold (dummy inputs, an input generator): each
+pass gets the context values it declares. A pass declaring `original_graph` gets the graph as it
+was before the latest transform pass.
 """
 
 from __future__ import annotations
@@ -14,15 +14,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from chop.errors import ConfigError, UnknownNameError
-from chop.passes.args import na_to_none, resolve_args
+from chop.passes.contract import check_args, run_pass, split_args
 from chop.passes.registry import PASSES, PassEntry
 
 logger = logging.getLogger(__name__)
 
 
-def _entry(name: str) -> PassEntry:
-    import chop.passes.graph  # noqa: F401  (registers the built-in passes)
-
+def pass_entry(name: str) -> PassEntry:
+    """The registered pass `name`; an unknown name is a ConfigError naming the TOML table."""
     try:
         return PASSES.get(name)
     except UnknownNameError as exc:
@@ -30,21 +29,18 @@ def _entry(name: str) -> PassEntry:
 
 
 def plan_passes(passes: Mapping[str, Mapping | None], context: Mapping[str, Any] | None = None) -> list[tuple[PassEntry, dict]]:
-    """Each pass's entry and its checked arguments (with context filled in), in order."""
+    """Each pass's entry and its given arguments, in order, after checking all of them."""
     if not isinstance(passes, Mapping):
         raise ConfigError(f"passes must be a table of pass names, got {type(passes).__name__}.")
     plan = []
     for name, given in passes.items():
-        entry = _entry(name)
-        args = dict(given or {})
-        if entry.check is not None:
-            entry.check(na_to_none(args))
-        else:
-            resolve_args(name, args, entry.defaults)  # fail early on a misspelled key
-        for key, value in (context or {}).items():
-            if key in entry.defaults and key not in args:
-                args[key] = value
-        plan.append((entry, args))
+        entry = pass_entry(name)
+        if given is not None and not isinstance(given, Mapping):
+            raise ConfigError(f"[passes.{name}] must be a table of arguments, got {type(given).__name__} "
+                              f"{given!r:.40}.")
+        static, _ = split_args(entry, given)
+        check_args(entry, static)
+        plan.append((entry, dict(given or {})))
     return plan
 
 
@@ -53,10 +49,8 @@ def run_passes(mg, passes: Mapping[str, Mapping | None], context: Mapping[str, A
     results: dict[str, dict] = {}
     before_transform = mg
     for entry, args in plan_passes(passes, context):
-        if "original_graph" in entry.defaults and args.get("original_graph") is None:
-            args["original_graph"] = before_transform  # e.g. summarize: the graph before quantize
         logger.info("Running pass '%s'", entry.name)
         if entry.kind == "transform":
             before_transform = mg
-        mg, results[entry.name] = entry.fn(mg, args)
+        mg, results[entry.name] = run_pass(entry, mg, args, {**(context or {}), "original_graph": before_transform})
     return mg, results

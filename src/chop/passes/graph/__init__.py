@@ -9,6 +9,7 @@ from chop.passes.graph.analysis import (
     calculate_avg_bits_analysis_pass,
     add_hardware_metadata_analysis_pass,
     add_software_metadata_analysis_pass,
+    export_integer_analysis_pass,
     flops_analysis_pass,
     init_metadata_analysis_pass,
     profile_statistics_analysis_pass,
@@ -18,7 +19,7 @@ from chop.passes.graph.analysis import (
     report_node_type_analysis_pass,
     verify_metadata_analysis_pass,
 )
-from chop.export import export_integer_analysis_pass, fold_batchnorm_transform_pass
+from chop.passes.graph.transforms.fold_batchnorm import fold_batchnorm_transform_pass
 from chop.passes.graph.transforms.prune import (
     add_pruning_metadata_analysis_pass,
     prune_transform_pass,

@@ -14,8 +14,10 @@
     [search.search_space.quantize.seq_blocks_2.config]   # optional: other choices for one layer
 
 A trial's configs become one `quantize` pass (`by` as given). A point is rejected before it runs
-when a fractional width exceeds its width (with `frac_le_width`, the default) or when the number
-format refuses its values (the spec's own validation).
+when the number format refuses its values: the same check the quantize pass runs on its
+arguments (`check_format_config`), so a config is valid in a search exactly when it is valid in
+`[passes.quantize]`. `frac_le_width` (default true) further narrows the searched values to
+fractional widths no larger than their widths: a choice about where to look, not a validity rule.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from chop.errors import ConfigError, did_you_mean
+from chop.passes.graph.transforms.quantize.check import check_format_config
 from chop.search.space import SearchSpace, SpaceContext, TrialPlan, register_space, resolve
 
 OPERANDS = ("data_in_0", "data_in_1", "data_in", "data_out", "weight", "bias")
@@ -105,8 +108,6 @@ class QuantizeSpace(SearchSpace):
         return [name for name, op in ctx.nodes if op in ops or name in entries]
 
     def reject(self, point: Mapping[str, Any]) -> str | None:
-        from chop.nn.quantizers import spec_from_config
-
         for target, config in self.configs.items():
             config = resolve(config, point)
             if config.get("name") is None:
@@ -114,10 +115,10 @@ class QuantizeSpace(SearchSpace):
             for key, frac in config.items():
                 width = config.get(key.removesuffix("frac_width") + "width") if key.endswith("_frac_width") else None
                 if self.frac_le_width and isinstance(frac, int) and isinstance(width, int) and frac > width:
-                    return f"{target}.{key}={frac} exceeds {key.removesuffix('frac_width')}width={width}"
+                    return (f"{target}.{key}={frac} exceeds {key.removesuffix('frac_width')}width={width} "
+                            f"(frac_le_width = true keeps the search to frac_width <= width)")
             try:
-                for operand in ("data_in", "weight", "bias", "data_out"):
-                    spec_from_config(config, operand, optional=True)
+                check_format_config(config)
             except ConfigError as exc:
                 return f"{target}: {exc}"
         return None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import math
 
-from chop.passes.args import resolve_args
 from chop.passes.graph.analysis.cost.bits import operand_bits
 from chop.passes.registry import register_pass
 
@@ -25,9 +24,9 @@ def _numel(record: dict) -> int:
     return math.prod(shape) if isinstance(shape, (list, tuple)) else 1
 
 
-def calculate_avg_bits_analysis_pass(graph, pass_args=None):
+@register_pass(PASS, DEFAULTS)
+def calculate_avg_bits_analysis_pass(graph, args):
     """Returns the graph and {"w_avg_bit", "a_avg_bit", "weight_elements", "activation_elements"}."""
-    args = resolve_args(PASS, pass_args, DEFAULTS)
     sums = {"w": [0.0, 0], "a": [0.0, 0]}
     for node in graph.fx_graph.nodes:
         if "mase" not in node.meta:
@@ -56,5 +55,3 @@ def calculate_avg_bits_analysis_pass(graph, pass_args=None):
         logger.info("%s", result["text"])
     return graph, result
 
-
-register_pass(PASS, DEFAULTS)(calculate_avg_bits_analysis_pass)

@@ -16,27 +16,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from torch import fx, nn
+from torch import fx
 
 from chop.ir.operand import describe, leaves
-from chop.ir.taxonomy import UNKNOWN_OP, classify
-from chop.passes.args import resolve_args
-from chop.passes.graph.analysis.init_metadata import ensure_metadata
+from chop.ir.taxonomy import UNKNOWN_OP
 from chop.passes.graph.analysis.record_values import run_interpreter
+from chop.passes.needs import op_records
 from chop.passes.registry import register_pass
 
 logger = logging.getLogger(__name__)
 
-COMMON_DEFAULTS = {"dummy_in": None, "add_value": False}
-
-
-def module_operands(module: nn.Module, keep_value: bool) -> dict[str, dict]:
-    """Records of a module's own parameters and floating-point buffers."""
-    records = {name: describe(p, keep_value) for name, p in module.named_parameters(recurse=False)}
-    for name, buffer in module.named_buffers(recurse=False):
-        if buffer.is_floating_point():
-            records[name] = describe(buffer, keep_value)
-    return records
+COMMON_DEFAULTS = {"add_value": False}
 
 
 def _operand(leaf: Any, env: dict, keep_value: bool) -> dict:
@@ -79,51 +69,21 @@ class _OperandRecorder(fx.Interpreter):
         return result
 
 
-def _warn_unknown(unknown: list[fx.Node]) -> None:
-    if not unknown:
-        return
-    shown = ", ".join(f"{n.name} ({n.op} {getattr(n.target, '__name__', n.target)})" for n in unknown[:8])
-    more = f" and {len(unknown) - 8} more" if len(unknown) > 8 else ""
-    logger.warning(
-        "%d node(s) run ops the taxonomy does not know, marked mase_op 'unknown': %s%s. "
-        "Add them with chop.ir.register_op(target, mase_type, mase_op).",
-        len(unknown), shown, more,
-    )
-
-
-@register_pass("add_common_metadata", COMMON_DEFAULTS)
-def add_common_metadata_analysis_pass(graph, pass_args=None):
+@register_pass("add_common_metadata", COMMON_DEFAULTS, needs=("metadata",), context=("dummy_in",))
+def add_common_metadata_analysis_pass(graph, args):
     """Annotate every node's common metadata; returns the same graph and the unknown nodes."""
-    args = resolve_args("add_common_metadata", pass_args, COMMON_DEFAULTS)
     keep = bool(args["add_value"])
-    ensure_metadata(graph)
-    modules = dict(graph.model.named_modules())
     records = None
     if args["dummy_in"] is not None:
         recorder = _OperandRecorder(graph.model, keep)
         run_interpreter(recorder, args["dummy_in"])
         records = recorder.records
     unknown = []
-    for node in graph.fx_graph.nodes:
-        mase_type, mase_op = classify(node, modules)
-        if mase_op == UNKNOWN_OP:
+    for node, common in op_records(graph, keep).items():
+        if common["mase_op"] == UNKNOWN_OP:
             unknown.append(node)
-        common: dict[str, Any] = {"mase_type": mase_type, "mase_op": mase_op, "args": {}, "results": {}}
         if records is not None:
-            common["args"], common["results"] = (dict(r) for r in records[node])
-        if node.op == "call_module":
-            common["args"].update(module_operands(modules[node.target], keep))
+            data_args, common["results"] = (dict(r) for r in records[node])
+            common["args"] = {**data_args, **common["args"]}
         node.meta["mase"]["common"] = common
-    _warn_unknown(unknown)
     return graph, {"unknown_ops": [node.name for node in unknown]}
-
-
-def ensure_op_metadata(graph) -> None:
-    """Give the graph op metadata if any node lacks it (ops and parameter shapes, no data).
-
-    Transform passes call this on their own copy: they select nodes by mase op, and a graph
-    rebuilt on load (or built without `add_common_metadata`) may have none yet.
-    """
-    if all("mase" in n.meta and "mase_op" in n.meta["mase"]["common"] for n in graph.fx_graph.nodes):
-        return
-    add_common_metadata_analysis_pass(graph, None)

@@ -12,7 +12,6 @@ names and values. Dimension 0 is the innermost (fastest-varying) one, as in hard
 from __future__ import annotations
 
 from chop.errors import ConfigError
-from chop.passes.args import resolve_args
 from chop.passes.graph.utils import common_metadata
 from chop.passes.registry import register_pass
 
@@ -44,13 +43,16 @@ def verilog_params(name: str, operand: dict, parallelism: list[int]) -> dict[str
     return params
 
 
-@register_pass("add_hardware_metadata", HARDWARE_DEFAULTS)
-def add_hardware_metadata_analysis_pass(graph, pass_args=None):
-    """Annotate every node's hardware metadata; returns the same graph."""
-    args = resolve_args("add_hardware_metadata", pass_args, HARDWARE_DEFAULTS)
+def _check(args: dict) -> None:
     limit = args["max_parallelism"]
-    if not isinstance(limit, int) or limit < 1:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise ConfigError(f"add_hardware_metadata: max_parallelism must be a positive int, got {limit!r}.")
+
+
+@register_pass("add_hardware_metadata", HARDWARE_DEFAULTS, check=_check)
+def add_hardware_metadata_analysis_pass(graph, args):
+    """Annotate every node's hardware metadata; returns the same graph."""
+    limit = args["max_parallelism"]
     for node in graph.fx_graph.nodes:
         common = common_metadata(node)
         hardware = {"is_implicit": common["mase_type"] in IMPLICIT_TYPES, "parallelism": {},

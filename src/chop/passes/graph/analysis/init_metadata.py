@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 from chop.ir.metadata import MaseMetadata
-from chop.passes.args import resolve_args
 from chop.passes.registry import register_pass
 
 INIT_DEFAULTS: dict = {}
 
 
 @register_pass("init_metadata", INIT_DEFAULTS)
-def init_metadata_analysis_pass(graph, pass_args=None):
+def init_metadata_analysis_pass(graph, args):
     """Attach a fresh `MaseMetadata` to `node.meta["mase"]` of every node; returns the same graph."""
-    resolve_args("init_metadata", pass_args, INIT_DEFAULTS)
     for node in graph.fx_graph.nodes:
         node.meta["mase"] = MaseMetadata()
     return graph, {"num_nodes": len(graph.fx_graph.nodes)}
-
-
-def ensure_metadata(graph) -> None:
-    """Give nodes that lack one an empty MaseMetadata (later passes need not insist on init)."""
-    for node in graph.fx_graph.nodes:
-        if "mase" not in node.meta:
-            node.meta["mase"] = MaseMetadata()

@@ -7,6 +7,7 @@ in eval mode without gradients, so batch-norm statistics are not changed by look
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -68,4 +69,19 @@ def run_interpreter(interpreter: fx.Interpreter, inputs: Any, what: str = "dummy
     device = model_device(gm)
     args = [_to_device(a, device) for a in input_args(gm, inputs, what)]
     with evaluating(gm):
-        return interpreter.run(*args)
+        try:
+            return interpreter.run(*args)
+        except (RuntimeError, ValueError, TypeError, IndexError) as exc:
+            raise ConfigError(_misfit(what, exc, gm, args)) from None
+
+
+def _misfit(what: str, exc: Exception, gm: fx.GraphModule, args: list[Any]) -> str:
+    """One sentence for inputs the model cannot run: which node failed, why, what was given."""
+    text = str(exc)
+    node = re.search(r"While executing %(\w+)", text)
+    reason = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    given = ", ".join(f"{p.target}: {list(a.shape) if isinstance(a, torch.Tensor) else type(a).__name__}"
+                      for p, a in zip(placeholders(gm), args))
+    where = f" at node '{node.group(1)}'" if node else ""
+    return (f"{what} does not fit the model{where} ({reason}); give inputs of the shape the model "
+            f"takes (got {given}).")

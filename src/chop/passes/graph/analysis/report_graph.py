@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from chop.passes.args import resolve_args
 from chop.passes.graph.table import Table
 from chop.passes.registry import register_pass
 
@@ -20,13 +19,12 @@ FX_OPS = ("placeholder", "get_attr", "call_function", "call_method", "call_modul
 REPORT_GRAPH_DEFAULTS = {"file_name": None}
 
 
-@register_pass("report_graph", REPORT_GRAPH_DEFAULTS)
-def report_graph_analysis_pass(graph, pass_args=None):
+@register_pass("report_graph", REPORT_GRAPH_DEFAULTS, paths={"file_name": "file"})
+def report_graph_analysis_pass(graph, args):
     """Report the graph; returns the same graph and {"counts", "layers", "text"}.
 
     The text is logged at INFO and written to `file_name` when given.
     """
-    args = resolve_args("report_graph", pass_args, REPORT_GRAPH_DEFAULTS)
     counts = dict.fromkeys(FX_OPS, 0)
     layers = {}
     for node in graph.fx_graph.nodes:

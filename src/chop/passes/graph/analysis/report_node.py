@@ -11,7 +11,6 @@ from typing import Any
 
 from chop.errors import ConfigError, did_you_mean
 from chop.ir.metadata import SECTIONS
-from chop.passes.args import resolve_args
 from chop.passes.graph.table import Table
 from chop.passes.graph.utils import node_type_name
 from chop.passes.registry import register_pass
@@ -93,11 +92,14 @@ def _mase(node) -> dict:
     return meta.parameters if meta is not None else {section: {} for section in SECTIONS}
 
 
-@register_pass("report_node_meta_param", META_PARAM_DEFAULTS)
-def report_node_meta_param_analysis_pass(graph, pass_args=None):
+def _check_which(args: dict) -> dict:
+    return {**args, "which": _which(args["which"])}
+
+
+@register_pass("report_node_meta_param", META_PARAM_DEFAULTS, check=_check_which, paths={"save_path": "file"})
+def report_node_meta_param_analysis_pass(graph, args):
     """A table of each node's metadata sections chosen by `which` ('common', 'software', 'hardware')."""
-    args = resolve_args("report_node_meta_param", pass_args, META_PARAM_DEFAULTS)
-    which = _which(args["which"])
+    which = args["which"]
     headers = ["Node name", "Fx node op", "Mase type", "Mase op"]
     headers += [f"{section.capitalize()} param" for section in which]
     table = Table(headers)
@@ -110,10 +112,9 @@ def report_node_meta_param_analysis_pass(graph, pass_args=None):
     return graph, _finish("Node metadata:", table, args["save_path"])
 
 
-@register_pass("report_node_type", NODE_TABLE_DEFAULTS)
-def report_node_type_analysis_pass(graph, pass_args=None):
+@register_pass("report_node_type", NODE_TABLE_DEFAULTS, paths={"save_path": "file"})
+def report_node_type_analysis_pass(graph, args):
     """A table of each node's fx op, mase type and op, and what it runs."""
-    args = resolve_args("report_node_type", pass_args, NODE_TABLE_DEFAULTS)
     table = Table(["Node name", "Fx node op", "Mase type", "Mase op", "Target"])
     for node in graph.fx_graph.nodes:
         common = _mase(node)["common"]
@@ -122,10 +123,9 @@ def report_node_type_analysis_pass(graph, pass_args=None):
     return graph, _finish("Node types:", table, args["save_path"])
 
 
-@register_pass("report_node_shape", NODE_TABLE_DEFAULTS)
-def report_node_shape_analysis_pass(graph, pass_args=None):
+@register_pass("report_node_shape", NODE_TABLE_DEFAULTS, paths={"save_path": "file"})
+def report_node_shape_analysis_pass(graph, args):
     """A table of each node's input and output operands (shape, number format)."""
-    args = resolve_args("report_node_shape", pass_args, NODE_TABLE_DEFAULTS)
     table = Table(["Node name", "Mase op", "Inputs", "Outputs"])
     for node in graph.fx_graph.nodes:
         common = _mase(node)["common"]

@@ -7,7 +7,6 @@ pruning masks) read them.
 
 from __future__ import annotations
 
-from chop.passes.args import resolve_args
 from chop.passes.graph.utils import common_metadata
 from chop.passes.registry import register_pass
 
@@ -21,9 +20,8 @@ def software_slot(node, section: str, name: str) -> dict:
 
 
 @register_pass("add_software_metadata", SOFTWARE_DEFAULTS)
-def add_software_metadata_analysis_pass(graph, pass_args=None):
+def add_software_metadata_analysis_pass(graph, args):
     """Create the software slots of every tensor operand; returns the same graph."""
-    resolve_args("add_software_metadata", pass_args, SOFTWARE_DEFAULTS)
     slots = 0
     for node in graph.fx_graph.nodes:
         common = common_metadata(node)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from chop.errors import ChopError
 from chop.ir.verify import find_problems
-from chop.passes.args import resolve_args
 from chop.passes.registry import register_pass
 
 VERIFY_DEFAULTS = {"raise_on_error": True}
 
 
 @register_pass("verify_metadata", VERIFY_DEFAULTS)
-def verify_metadata_analysis_pass(graph, pass_args=None):
+def verify_metadata_analysis_pass(graph, args):
     """Check that shapes chain from node to node; raise (or return the problems) when they don't."""
-    args = resolve_args("verify_metadata", pass_args, VERIFY_DEFAULTS)
     problems = find_problems(graph)
     if problems and args["raise_on_error"]:
         raise ChopError(f"Graph metadata is inconsistent: {'; '.join(problems[:10])}.")

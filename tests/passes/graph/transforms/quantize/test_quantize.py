@@ -132,7 +132,7 @@ def test_ptq_calibration_picks_frac_widths_from_data():
     step = 2.0 ** -cfg["weight_frac_width"]
     assert w_max <= (2**7 - 1) * step + step / 2
     assert w_max > (2**7 - 1) * step / 2
-    recorded = dict(mg.recipe()["passes"][-1][1])
+    recorded = dict(mg.recipe()["passes"][-1][1]["recorded"])  # the pass's replay state
     assert recorded["seq_blocks_2"]["config"]["weight_frac_width"] == cfg["weight_frac_width"]
 
 

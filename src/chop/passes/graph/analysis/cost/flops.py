@@ -22,7 +22,6 @@ import logging
 from typing import Any
 
 from chop.errors import ChopError
-from chop.passes.args import resolve_args
 from chop.passes.graph.analysis.cost.node_cost import COUNT_KEYS, node_cost
 from chop.passes.graph.analysis.cost.report import cost_table, save_cost
 from chop.passes.graph.utils import common_metadata
@@ -74,12 +73,11 @@ def totals(records: dict[str, dict]) -> dict[str, Any]:
     return total
 
 
-@register_pass("flops", FLOPS_DEFAULTS)
-def flops_analysis_pass(graph, pass_args=None):
+@register_pass("flops", FLOPS_DEFAULTS, paths={"save_path": "file"})
+def flops_analysis_pass(graph, args):
     """Count each node's cost; returns the same graph and
     {"nodes", "total", "uncounted", "reasons", "table", "text", "per_sample", "batch_size",
     "total_per_sample", "total_per_batch"}."""
-    args = resolve_args("flops", pass_args, FLOPS_DEFAULTS)
     batch = batch_size(graph)
     batch_records: dict[str, dict] = {}
     reasons: dict[str, str] = {}
@@ -113,4 +111,4 @@ def flops_analysis_pass(graph, pass_args=None):
 
 
 analyse_flops_pass = flops_analysis_pass
-register_pass("cost", FLOPS_DEFAULTS)(flops_analysis_pass)
+register_pass("cost")(flops_analysis_pass)  # an alias

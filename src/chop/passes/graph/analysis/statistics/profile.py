@@ -24,7 +24,7 @@ from torch import fx
 from chop.errors import ConfigError, did_you_mean
 from chop.ir.operand import leaves
 from chop.ir.taxonomy import known_ops
-from chop.passes.args import draw_batches, require_choice, resolve_args
+from chop.passes.args import draw_batches, require_choice
 from chop.passes.graph.analysis.record_values import run_interpreter
 from chop.passes.graph.analysis.software_metadata import software_slot
 from chop.passes.graph.analysis.statistics.stats import Statistic, make_statistics
@@ -38,7 +38,6 @@ PROFILE_DEFAULTS = {
     "target_activation_nodes": [],
     "weight_statistics": {},
     "activation_statistics": {},
-    "input_generator": None,
     "num_samples": 1,
     "profile_output_activation": False,
 }
@@ -127,13 +126,15 @@ def _profile_activations(graph, nodes, config, args) -> dict:
     return found
 
 
-@register_pass(PASS, PROFILE_DEFAULTS)
-def profile_statistics_analysis_pass(graph, pass_args=None):
-    """Profile the chosen statistics; returns the same graph and {"weights", "activations"}."""
-    args = resolve_args(PASS, pass_args, PROFILE_DEFAULTS)
+def _check(args: dict) -> None:
     require_choice(PASS, "by", args["by"], ("type", "name"))
     make_statistics(args["weight_statistics"])  # check names and options before any work
     make_statistics(args["activation_statistics"])
+
+
+@register_pass(PASS, PROFILE_DEFAULTS, check=_check, context=("input_generator",))
+def profile_statistics_analysis_pass(graph, args):
+    """Profile the chosen statistics; returns the same graph and {"weights", "activations"}."""
     weight_nodes = _selected(graph, args["by"], list(args["target_weight_nodes"] or []), "target_weight_nodes")
     act_nodes = _selected(graph, args["by"], list(args["target_activation_nodes"] or []), "target_activation_nodes")
     weights = _profile_weights(graph, weight_nodes, args["weight_statistics"]) if args["weight_statistics"] else {}

@@ -12,15 +12,13 @@ from __future__ import annotations
 import torch
 from torch import fx
 
-from chop.passes.args import resolve_args
-from chop.passes.graph.analysis.init_metadata import ensure_metadata
 from chop.passes.graph.analysis.record_values import run_interpreter
 from chop.passes.graph.table import Table
 from chop.passes.graph.transforms.prune.modules import effective_weight
 from chop.passes.registry import register_pass
 
 PASS = "add_pruning_metadata"
-DEFAULTS = {"dummy_in": None}
+DEFAULTS: dict = {}
 
 
 def zero_fraction(tensor: torch.Tensor) -> float:
@@ -45,11 +43,9 @@ def _slot(node: fx.Node) -> dict:
     return node.meta["mase"]["software"].setdefault("pruning", {})
 
 
-@register_pass(PASS, DEFAULTS)
-def add_pruning_metadata_analysis_pass(graph, pass_args=None):
+@register_pass(PASS, DEFAULTS, needs=("metadata",), context=("dummy_in",))
+def add_pruning_metadata_analysis_pass(graph, args):
     """Record each node's measured weight and activation sparsity; returns the same graph."""
-    args = resolve_args(PASS, pass_args, DEFAULTS)
-    ensure_metadata(graph)
     weights: dict[str, float] = {}
     for node in graph.fx_graph.nodes:
         if node.op != "call_module":

@@ -21,16 +21,13 @@ need no record), after which the saved weights and mask buffers load into it.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import torch
 from torch import fx
 
 from chop.errors import ConfigError
-from chop.ir.graph import MaseGraph
-from chop.passes.args import resolve_args
-from chop.passes.graph.analysis.common_metadata import ensure_op_metadata
+from chop.passes.graph.analysis.common_metadata import add_common_metadata_analysis_pass
 from chop.passes.graph.table import Table
 from chop.passes.graph.transforms.prune.activation import prune_activations
 from chop.passes.graph.transforms.prune.modules import MaskedModule
@@ -39,12 +36,12 @@ from chop.passes.graph.transforms.prune.shrink import shrink_channels
 from chop.passes.graph.transforms.prune.weight import prune_weights
 from chop.passes.registry import register_pass
 
-DEFAULTS: dict[str, Any] = {"weight": None, "activation": None, "shrink": False, "seed": 0,
-                            "dummy_in": None, "input_generator": None, "recorded": None}
-CONTEXT = ("dummy_in", "input_generator")
+DEFAULTS: dict[str, Any] = {"weight": None, "activation": None, "shrink": False, "seed": 0}
 
 
-def _check_top(args: dict) -> None:
+def _check(args: dict) -> dict:
+    args = {**args, "weight": check_section("weight", args["weight"]),
+            "activation": check_section("activation", args["activation"])}
     if args["weight"] is None and args["activation"] is None:
         raise ConfigError(f"Pass '{PASS}' needs a 'weight' or an 'activation' section (or both).")
     if not isinstance(args["shrink"], bool):
@@ -54,6 +51,7 @@ def _check_top(args: dict) -> None:
                           f"weight.granularity = \"channel\".")
     if isinstance(args["seed"], bool) or not isinstance(args["seed"], int):
         raise ConfigError(f"Pass '{PASS}': 'seed' must be an int, got {args['seed']!r}.")
+    return args
 
 
 def _count(gm: fx.GraphModule) -> int:
@@ -73,16 +71,14 @@ def _summary(results: dict) -> str:
     return text
 
 
-@register_pass(PASS, DEFAULTS, kind="transform")
-def prune_transform_pass(graph, pass_args=None):
+@register_pass(PASS, DEFAULTS, kind="transform", check=_check, needs=("ops",),
+               context=("dummy_in", "input_generator", "recorded"))
+def prune_transform_pass(graph, args):
     """Prune weights and/or activations into a new graph; returns it and a report per layer."""
-    args = resolve_args(PASS, pass_args, DEFAULTS)
-    args["weight"] = check_section("weight", args["weight"])
-    args["activation"] = check_section("activation", args["activation"])
-    _check_top(args)
     recorded = args["recorded"] or {}
-    gm = graph.copy_model()
-    ensure_op_metadata(MaseGraph(gm))
+    if not isinstance(recorded, dict):
+        raise ConfigError(f"Pass '{PASS}': the recorded state must be a table, got {type(recorded).__name__}.")
+    gm = graph.model  # the contract's working copy
     generator = torch.Generator().manual_seed(args["seed"])
     results: dict[str, Any] = {}
     record: dict[str, Any] = {}
@@ -100,12 +96,8 @@ def prune_transform_pass(graph, pass_args=None):
         results["activation"], record["activation"] = prune_activations(
             gm, args["activation"], generator, args["input_generator"], recorded.get("activation"))
     gm.recompile()
-    replay_args = {k: copy.deepcopy(v) for k, v in (pass_args or {}).items() if k not in CONTEXT}
-    replay_args["recorded"] = record
-    new = graph.derive(gm, PASS, replay_args)
     if args["shrink"]:
-        from chop.passes.graph.analysis import add_common_metadata_analysis_pass
-
-        new, _ = add_common_metadata_analysis_pass(new, {"dummy_in": args["dummy_in"]})
+        add_common_metadata_analysis_pass(graph, {"dummy_in": args["dummy_in"]})
     results["text"] = _summary(results)
-    return new, results
+    results["recorded"] = record
+    return graph, results

@@ -6,8 +6,9 @@ nodes of a quantized function module. Each changed node's operand metadata (`typ
 `precision`, and `format`: the spec as a dict) then describes the real number format.
 
 The input graph and `pass_args` are never changed: the same dict can be applied twice. The new
-graph's recipe records the resolved per-node configs (calibrated widths included), so that
-`MaseGraph.load` rebuilds exactly this graph without calibration data.
+graph's recipe records the arguments and, as the pass's replay state, the resolved per-node
+configs (calibrated widths included), so that `MaseGraph.load` rebuilds exactly this graph
+without calibration data.
 """
 
 from __future__ import annotations
@@ -21,19 +22,14 @@ from torch import fx
 from chop.errors import ConfigError
 from chop.ir.graph import MaseGraph
 from chop.nn.quantized import from_float, function_module_class, op_for_class, quantized_function
-from chop.passes.args import na_to_none
-from chop.passes.graph.analysis.common_metadata import ensure_op_metadata
 from chop.passes.graph.transforms.quantize.calibrate import (
     auto_operands,
     check_calibration,
     input_ranges,
     resolve_auto,
 )
-from chop.passes.graph.transforms.quantize.select import (
-    check_node_names,
-    check_quantize_args,
-    config_for,
-)
+from chop.passes.graph.transforms.quantize.check import check_quantize_args
+from chop.passes.graph.transforms.quantize.select import check_node_names, config_for
 from chop.passes.graph.transforms.quantize.summary import (
     graph_iterator_compare_nodes,
     quantization_histogram,
@@ -42,14 +38,13 @@ from chop.passes.registry import register_pass
 
 logger = logging.getLogger(__name__)
 PASS = "quantize"
-DEFAULTS = {"by": "type", "default": {"config": {"name": None}}, "calibration": None,
-            "input_generator": None}
-_CONTROL = ("calibration", "input_generator")
+DEFAULTS = {"by": "type", "default": {"config": {"name": None}}, "calibration": None}
+_CONTROL = ("calibration", "input_generator", "original_graph", "recorded")
 
 
-def _check(args: Mapping[str, Any]) -> None:
+def _check(args: Mapping[str, Any]) -> dict:
     check_quantize_args({k: v for k, v in args.items() if k not in _CONTROL})
-    check_calibration(args.get("calibration"))
+    return {**args, "calibration": check_calibration(args.get("calibration"))}
 
 
 def _quantizable_module(module) -> bool:
@@ -79,37 +74,58 @@ def _replace_function(gm: fx.GraphModule, node: fx.Node, config: dict) -> Any:
     return module
 
 
-def quantize_transform_pass(graph: MaseGraph, pass_args: Mapping[str, Any] | None = None):
-    """Quantize the ops chosen by `pass_args`; returns a new graph and {"changed": [...]}. """
-    args = {**DEFAULTS, **na_to_none(dict(pass_args or {}))}
-    _check(args)
-    calibration = check_calibration(args.get("calibration"))
-    selection = {k: v for k, v in args.items() if k not in _CONTROL}
-    gm = graph.copy_model()
-    ensure_op_metadata(MaseGraph(gm))
+def _supported(node: fx.Node, modules: dict) -> bool:
+    if node.op in ("placeholder", "output", "get_attr"):
+        return False
+    if node.op == "call_module":
+        return _quantizable_module(modules[node.target])
+    return function_module_class(node.target) is not None
+
+
+def _selected(gm: fx.GraphModule, selection: Mapping[str, Any], modules: dict) -> list[tuple[fx.Node, dict]]:
+    """(node, config) for every node the selection quantizes."""
     check_node_names(selection, [n.name for n in gm.graph.nodes])
-    modules = dict(gm.named_modules())
-    plan: list[tuple[fx.Node, dict]] = []
+    plan = []
     for node in gm.graph.nodes:
-        mase_op = node.meta["mase"]["common"].get("mase_op") if "mase" in node.meta else None
+        mase_op = node.meta["mase"]["common"].get("mase_op")
         config, explicit = config_for(node.name, mase_op, selection)
         if config is None:
             continue
-        if node.op in ("placeholder", "output", "get_attr"):
-            supported = False
-        elif node.op == "call_module":
-            supported = _quantizable_module(modules[node.target])
-        else:
-            supported = function_module_class(node.target) is not None
-        if not supported:
+        if not _supported(node, modules):
             if explicit:
                 raise ConfigError(f"Pass 'quantize': node '{node.name}' ({mase_op}) cannot be quantized.")
             continue
         plan.append((node, config))
+    return plan
 
+
+def _recorded(gm: fx.GraphModule, recorded: Any) -> list[tuple[fx.Node, dict]]:
+    """(node, config) from the per-node configs a recipe recorded (replay: no selection, no data)."""
+    nodes = {n.name: n for n in gm.graph.nodes}
+    if not isinstance(recorded, Mapping) or not all(
+            isinstance(e, Mapping) and isinstance(e.get("config"), Mapping) for e in recorded.values()):
+        raise ConfigError("Pass 'quantize': the recorded configs must be {node: {config: {...}}}.")
+    missing = [name for name in recorded if name not in nodes]
+    if missing:
+        raise ConfigError(f"Pass 'quantize': the recorded configs name nodes {missing[:5]} this graph "
+                          f"lacks; the recipe does not fit this model.")
+    return [(nodes[name], dict(entry["config"])) for name, entry in recorded.items()]
+
+
+@register_pass(PASS, DEFAULTS, kind="transform", check=_check, open_keys=True, needs=("ops",),
+               context=("input_generator", "original_graph", "recorded"))
+def quantize_transform_pass(graph: MaseGraph, args: dict):
+    """Quantize the ops chosen by `pass_args`; returns a new graph and {"changed": [...]}. """
+    gm = graph.model  # the contract's working copy
+    modules = dict(gm.named_modules())
+    if args["recorded"] is not None:
+        plan = _recorded(gm, args["recorded"])
+    else:
+        plan = _selected(gm, {k: v for k, v in args.items() if k not in _CONTROL}, modules)
+    calibration = args["calibration"]
     auto_inputs = {node.name for node, config in plan
                    if any(op.startswith("data_in") for op in auto_operands(config))}
-    ranges = input_ranges(gm, auto_inputs, args.get("input_generator"), calibration)
+    ranges = input_ranges(gm, auto_inputs, args["input_generator"], calibration)
     resolved: dict[str, dict] = {}
     for node, config in plan:
         module = modules.get(node.target) if node.op == "call_module" else None
@@ -123,14 +139,8 @@ def quantize_transform_pass(graph: MaseGraph, pass_args: Mapping[str, Any] | Non
         _record_formats(node, quantized.specs)
         resolved[node.name] = config
     gm.recompile()
-
-    recipe_args = {"by": "name", **{name: {"config": cfg} for name, cfg in resolved.items()}}
-    new = graph.derive(gm, PASS, recipe_args)
-    histogram = quantization_histogram(graph_iterator_compare_nodes(graph, new, silent=True))
+    histogram = quantization_histogram(graph_iterator_compare_nodes(args["original_graph"], graph, silent=True))
     histogram.title = "Quantized graph histogram:"
     logger.info("%s", histogram.render())
-    return new, {"changed": list(resolved), "configs": resolved, "histogram": histogram,
-                 "text": histogram.render()}
-
-
-register_pass(PASS, DEFAULTS, kind="transform", check=_check)(quantize_transform_pass)
+    return graph, {"changed": list(resolved), "configs": resolved, "histogram": histogram,
+                   "text": histogram.render(), "recorded": {name: {"config": cfg} for name, cfg in resolved.items()}}

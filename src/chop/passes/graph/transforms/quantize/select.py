@@ -13,37 +13,7 @@ from typing import Any
 
 from chop.errors import ConfigError, did_you_mean
 
-BY = ("type", "name", "regex_name")
 RESERVED = ("by", "default", "report")
-
-
-def check_quantize_args(args: Mapping[str, Any]) -> None:
-    """Shape checks that need no graph: `by`, and every entry being `{"config": {"name": ...}}`."""
-    from chop.ir.taxonomy import known_ops
-
-    by = args.get("by", "type")
-    if by not in BY:
-        raise ConfigError(f"Pass 'quantize': 'by' must be one of {', '.join(BY)}, got {by!r}."
-                          f"{did_you_mean(str(by), BY)}")
-    for key, entry in args.items():
-        if key in ("by", "report"):
-            continue
-        if not isinstance(entry, Mapping) or set(entry) - {"config"}:
-            raise ConfigError(f"Pass 'quantize': '{key}' must be a table with one key 'config', "
-                              f"e.g. [passes.quantize.{key}.config].")
-        config = entry.get("config") or {}
-        if not isinstance(config, Mapping):
-            raise ConfigError(f"Pass 'quantize': '{key}.config' must be a table.")
-        if key == "default":
-            continue
-        if by == "type" and key not in known_ops():
-            raise ConfigError(f"Pass 'quantize': '{key}' is not an op type."
-                              f"{did_you_mean(key, known_ops())}")
-        if by == "regex_name":
-            try:
-                re.compile(key)
-            except re.error as exc:
-                raise ConfigError(f"Pass 'quantize': '{key}' is not a valid regex ({exc}).") from None
 
 
 def check_node_names(args: Mapping[str, Any], node_names: list[str]) -> None:

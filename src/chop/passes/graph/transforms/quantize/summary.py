@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from chop.errors import ConfigError
-from chop.passes.args import resolve_args
+from chop.ir.graph import MaseGraph
 from chop.passes.graph.table import Table
 from chop.passes.graph.utils import graph_iterator_compare_nodes
 from chop.passes.registry import register_pass
 
 logger = logging.getLogger(__name__)
 PASS = "summarize_quantization"
-DEFAULTS = {"save_dir": None, "original_graph": None, "silent": False}
+DEFAULTS = {"save_dir": None, "silent": False}
 
 
 def quantization_histogram(node_table: Table) -> Table:
@@ -40,16 +40,21 @@ def quantization_histogram(node_table: Table) -> Table:
     return table
 
 
-def summarize_quantization_analysis_pass(graph, pass_args: Any = None, save_dir: str | Path | None = None):
+def _call_forms(graph, pass_args: Any = None, save_dir: str | Path | None = None):
+    """(graph, pass_args) from either call form; the older one is (ori_mg, mg, save_dir=...)."""
+    if isinstance(pass_args, MaseGraph):
+        return pass_args, {"original_graph": graph, "save_dir": save_dir}
+    if save_dir is not None:
+        if pass_args is not None and not isinstance(pass_args, dict):
+            return graph, pass_args  # the contract names the wrong type
+        return graph, {**(pass_args or {}), "save_dir": save_dir}
+    return graph, pass_args
+
+
+@register_pass(PASS, DEFAULTS, context=("original_graph",), paths={"save_dir": "dir"}, adapt=_call_forms)
+def summarize_quantization_analysis_pass(graph, args):
     """Compare a quantized graph with its original; returns (graph, {"table", "histogram", "text"})."""
-    if pass_args is not None and not isinstance(pass_args, dict):  # older form: (ori_mg, mg, save_dir)
-        original, graph = graph, pass_args
-        args = resolve_args(PASS, {"save_dir": save_dir}, DEFAULTS)
-    else:
-        args = resolve_args(PASS, pass_args, DEFAULTS)
-        if save_dir is not None:
-            args["save_dir"] = save_dir
-        original = args["original_graph"]
+    original = args["original_graph"]
     if original is None:
         raise ConfigError(f"Pass '{PASS}' needs the graph before quantization: pass "
                           "{'original_graph': ori_mg} (ch transform gives it when the pass follows quantize).")
@@ -66,7 +71,5 @@ def summarize_quantization_analysis_pass(graph, pass_args: Any = None, save_dir:
         logger.info("%s", text)
     return graph, {"table": table, "histogram": histogram, "text": text}
 
-
-register_pass(PASS, DEFAULTS)(summarize_quantization_analysis_pass)
 
 __all__ = ["graph_iterator_compare_nodes", "quantization_histogram", "summarize_quantization_analysis_pass"]

@@ -17,13 +17,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import torch
-from safetensors.torch import save as safetensors_bytes
-
+from chop.export.format import float_weights_bytes
 from chop.export.lower import export_integer
 from chop.export.program import ON_INEXACT
-from chop.ir.graph import MaseGraph
-from chop.passes.args import require_choice, resolve_args
+from chop.passes.args import require_choice
 from chop.passes.registry import register_pass
 
 logger = logging.getLogger(__name__)
@@ -31,17 +28,14 @@ PASS = "export_integer"
 DEFAULTS = {"save_path": None, "on_inexact": "error"}
 
 
-def float_weights_bytes(model: torch.nn.Module) -> int:
-    """Size of `model`'s state_dict as a safetensors file (every tensor stored as it is)."""
-    state = {name: t.detach().cpu().clone().contiguous() for name, t in model.state_dict().items()}
-    return len(safetensors_bytes(state))
+def _check(args: Mapping[str, Any]) -> None:
+    require_choice(PASS, "on_inexact", args["on_inexact"], ON_INEXACT)
 
 
-def export_integer_analysis_pass(graph: MaseGraph, pass_args: Mapping[str, Any] | None = None):
+@register_pass(PASS, DEFAULTS, check=_check, paths={"save_path": "file"})
+def export_integer_analysis_pass(graph, args):
     """Export `graph` as an integer program; returns (graph, {"program", "save_path", "bytes",
     "float_bytes", "text"})."""
-    args = resolve_args(PASS, pass_args, DEFAULTS)
-    require_choice(PASS, "on_inexact", args["on_inexact"], ON_INEXACT)
     program = export_integer(graph, on_inexact=args["on_inexact"])
     float_bytes = float_weights_bytes(graph.model)
     result: dict[str, Any] = {"program": program, "save_path": None, "bytes": None,
@@ -56,5 +50,3 @@ def export_integer_analysis_pass(graph: MaseGraph, pass_args: Mapping[str, Any] 
     logger.info("%s", text)
     return graph, result
 
-
-register_pass(PASS, DEFAULTS)(export_integer_analysis_pass)
