@@ -17,15 +17,11 @@ from __future__ import annotations
 from torch import fx, nn
 
 from chop.errors import ConfigError
-from chop.export.lower_ops import (
-    FLOAT_LOWERINGS,
-    FUNCTION_LOWERINGS,
-    NEEDS_QUANTIZATION,
-    QUANTIZED_LOWERINGS,
-)
+from chop.export.lower_ops import LOWERINGS
 from chop.export.program import ON_INEXACT, ProgramBuilder
 from chop.export.runner import IntegerProgram
 from chop.ir.graph import MaseGraph
+from chop.ir.taxonomy import lookup, op_row
 from chop.nn.quantized import QuantizedModule
 
 SUPPORTED = ("quantized Linear, Conv2d, ReLU and (folded) BatchNorm; ReLU, Flatten, MaxPool, "
@@ -41,26 +37,26 @@ def _describe(node: fx.Node, module: nn.Module | None) -> str:
 
 
 def _lowering(node: fx.Node, modules: dict[str, nn.Module]):
-    """(lowering function, module or None) for `node`; a ConfigError if it has none."""
+    """(lowering function, module or None) for `node`; a ConfigError if it has none.
+
+    A module's class (a quantized module's float class) must be one the op's row lists itself,
+    not a subclass, which may compute differently."""
     module = modules.get(node.target) if node.op == "call_module" else None
-    if isinstance(module, QuantizedModule):
-        if module.float_class in QUANTIZED_LOWERINGS:
-            return QUANTIZED_LOWERINGS[module.float_class], module
-    elif module is not None:
-        if type(module) in FLOAT_LOWERINGS:
-            return FLOAT_LOWERINGS[type(module)], module
-        if type(module) in NEEDS_QUANTIZATION:
+    quantized = isinstance(module, QuantizedModule)
+    cls = module.float_class if quantized else type(module)
+    found = lookup(node.op, node.target, module) if node.op in ("call_module", "call_function", "call_method") else None
+    row = op_row(found[1]) if found is not None else None
+    how = LOWERINGS.get(row.lowering) if row is not None and row.lowering is not None else None
+    if how is not None and (module is None or cls in row.keys):
+        handler = how.quantized if quantized else how.module if module is not None else how.function
+        if handler is not None:
+            return handler, module
+        if module is not None and not quantized and how.quantized is not None:
             raise ConfigError(
                 f"export_integer: node '{node.name}' ({type(module).__name__}) is not quantized; "
                 "integer export needs integer weights. Quantize it with an 'integer' config "
                 "(BatchNorm: fold_batchnorm first, then quantize)."
             )
-    elif node.op in ("call_function", "call_method"):
-        try:
-            if node.target in FUNCTION_LOWERINGS:
-                return FUNCTION_LOWERINGS[node.target], None
-        except TypeError:  # an unhashable target is simply unsupported
-            pass
     raise ConfigError(f"export_integer: node '{node.name}' ({_describe(node, module)}) has no "
                       f"integer form. Supported: {SUPPORTED}.")
 

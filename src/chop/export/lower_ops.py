@@ -1,5 +1,8 @@
 """How each supported op becomes integer program ops (the per-op half of `lower.py`).
 
+Lowerings are registered in `LOWERINGS` under the names op-table rows give (`chop.nn.optable`);
+which module classes and functions an op covers is the table's.
+
 Quantized ops (every operand in the `integer` format) follow their module's forward:
 requantize the input to `data_in_0`, compute, requantize to `data_out_0` if it has one.
 
@@ -13,13 +16,17 @@ quantizer, as the float32 model rounds `x @ W.T + b` only once. (Shifting the bi
 
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from torch import fx, nn
 
 from chop.errors import ConfigError
 from chop.export.program import ProgramBuilder
 from chop.nn.quantizers import IntegerFormat
+from chop.registry import Registry
+
+Lowering = Callable[[ProgramBuilder, fx.Node, "nn.Module | None"], None]
 
 
 def integer_specs(node: fx.Node, module: nn.Module) -> dict[str, IntegerFormat]:
@@ -151,15 +158,24 @@ def lower_identity(builder: ProgramBuilder, node: fx.Node, module: nn.Module) ->
     """Dropout and Identity: the identity at inference."""
 
 
-QUANTIZED_LOWERINGS = {
-    nn.Linear: lower_linear, nn.Conv2d: lower_conv2d, nn.BatchNorm1d: lower_batch_norm,
-    nn.BatchNorm2d: lower_batch_norm, nn.ReLU: lower_quantized_relu,
-}
-FLOAT_LOWERINGS = {
-    nn.ReLU: lower_relu, nn.Flatten: lower_flatten, nn.MaxPool1d: lower_max_pool,
-    nn.MaxPool2d: lower_max_pool, nn.Dropout: lower_identity, nn.Identity: lower_identity,
-}
-FUNCTION_LOWERINGS = {F.relu: lower_relu, torch.relu: lower_relu, "relu": lower_relu,
-                      torch.flatten: lower_flatten_function, "flatten": lower_flatten_function}
-#: Float modules that need integer weights: a clear "quantize it" error instead of "unsupported".
-NEEDS_QUANTIZATION = (nn.Linear, nn.Conv2d, nn.BatchNorm1d, nn.BatchNorm2d)
+@dataclass(frozen=True)
+class IntegerLowering:
+    """How an op becomes program ops: `quantized` for its quantized module (None: it has no
+    quantized form), `module` for its float module (None: the float module needs quantizing
+    first when it has a quantized form), `function` for its function or method call (None:
+    unsupported). Each is `fn(builder, node, module_or_None)`."""
+
+    quantized: Lowering | None = None
+    module: Lowering | None = None
+    function: Lowering | None = None
+
+
+#: Lowering name (the `lowering` an op-table row gives, see `chop.nn.optable`) -> how.
+LOWERINGS: Registry[IntegerLowering] = Registry("integer lowering")
+LOWERINGS.register("linear", IntegerLowering(quantized=lower_linear))
+LOWERINGS.register("conv2d", IntegerLowering(quantized=lower_conv2d))
+LOWERINGS.register("batch_norm", IntegerLowering(quantized=lower_batch_norm))
+LOWERINGS.register("relu", IntegerLowering(lower_quantized_relu, lower_relu, lower_relu))
+LOWERINGS.register("flatten", IntegerLowering(module=lower_flatten, function=lower_flatten_function))
+LOWERINGS.register("max_pool", IntegerLowering(module=lower_max_pool))
+LOWERINGS.register("identity", IntegerLowering(module=lower_identity))

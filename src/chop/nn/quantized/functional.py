@@ -1,7 +1,8 @@
 """Quantized functions (add, sub, mul, div, matmul, bmm) through the same mechanism as modules.
 
-Each function gets a tiny float module (`Add`, `Matmul`, ...) whose forward calls the torch
-function; it is a row of the op table with two inputs (data_in_0, data_in_1), so
+Each function gets a tiny float module (`Add`, `Matmul`, ... in `chop.nn.functions`) whose
+forward calls the torch function; the op table's row of that function names it, with two inputs
+(data_in_0, data_in_1) and the targets it replaces, so
 `from_float(Add(), config)` is an `AddInteger` whose repr shows its specs:
 
     AddInteger(data_in_0=integer(8, 4), data_in_1=integer(8, 4))
@@ -12,64 +13,23 @@ call_method node ("add", "matmul", ...) by a call_module to `quantized_function(
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import Any
 
-import torch
 from torch import nn
 
 from chop.errors import ConfigError
+from chop.nn.functions import FUNCTION_MODULES, Add, Bmm, Div, FunctionModule, Matmul, Mul, Sub  # noqa: F401
+from chop.nn.optable import rows
 from chop.nn.quantized.factory import from_float
-from chop.nn.quantized.ops import register_quantizable
 
 
-class FunctionModule(nn.Module):
-    """A two-input torch function as a parameter-free module (the float side of e.g. AddInteger)."""
-
-    function: ClassVar[Callable[..., torch.Tensor]]
-
-    def forward(self, x: Any, y: Any, **kwargs: Any) -> Any:
-        return type(self).function(x, y, **kwargs)
-
-
-class Add(FunctionModule):
-    function = staticmethod(torch.add)
-
-
-class Sub(FunctionModule):
-    function = staticmethod(torch.sub)
-
-
-class Mul(FunctionModule):
-    function = staticmethod(torch.mul)
-
-
-class Div(FunctionModule):
-    function = staticmethod(torch.div)
-
-
-class Matmul(FunctionModule):
-    function = staticmethod(torch.matmul)
-
-
-class Bmm(FunctionModule):
-    function = staticmethod(torch.bmm)
-
-
-FUNCTION_MODULES = (Add, Sub, Mul, Div, Matmul, Bmm)
-for _function_module in FUNCTION_MODULES:
-    register_quantizable(_function_module, inputs=("data_in_0", "data_in_1"), show_specs=True)
-
-#: call_function targets and call_method names -> float function module.
+#: call_function targets and call_method names -> float function module (from the op table).
 FUNCTION_TARGETS: dict[Any, type[FunctionModule]] = {
-    torch.add: Add, operator.add: Add, "add": Add,
-    torch.sub: Sub, operator.sub: Sub, "sub": Sub,
-    torch.mul: Mul, operator.mul: Mul, "mul": Mul,
-    torch.div: Div, operator.truediv: Div, "div": Div, "truediv": Div,
-    torch.matmul: Matmul, operator.matmul: Matmul, "matmul": Matmul,
-    torch.bmm: Bmm, "bmm": Bmm,
-}  # fmt: skip
+    target: row.module_classes()[0]
+    for row in rows() if row.quantize is not None
+    for target in row.quantize.functions
+}
 
 
 def function_module_class(target: Any) -> type[FunctionModule] | None:

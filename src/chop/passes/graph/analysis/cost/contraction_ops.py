@@ -54,7 +54,7 @@ def linear_cost(view: NodeView) -> OpCost:
     return _contraction(macs, _bias_adds(view), "data_in_0", weight, weight)
 
 
-@register_cost_formula("conv1d", "conv2d", "conv3d")
+@register_cost_formula("conv")
 def conv_cost(view: NodeView) -> OpCost:
     weight = _weight(view)
     per_output = math.prod(view.shape(weight)[1:])
@@ -62,7 +62,7 @@ def conv_cost(view: NodeView) -> OpCost:
     return _contraction(macs, _bias_adds(view), "data_in_0", weight, weight)
 
 
-@register_cost_formula("matmul", "mm", "bmm")
+@register_cost_formula("matmul")
 def matmul_cost(view: NodeView) -> OpCost:
     shared = view.shape("data_in_0")[-1]
     view.shape("data_in_1")  # both operands must be tensors
@@ -75,7 +75,7 @@ def embedding_cost(view: NodeView) -> OpCost:
     return OpCost(flops_backward=view.out_numel(), bit_operands=(weight,))
 
 
-@register_cost_formula("scaled_dot_product_attention")
+@register_cost_formula("attention")
 def attention_cost(view: NodeView) -> OpCost:
     query, key = view.shape("data_in_0"), view.shape("data_in_1")
     value_width = view.shape("data_in_2")[-1]

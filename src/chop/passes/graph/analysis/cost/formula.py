@@ -1,8 +1,9 @@
 """The op -> cost formula table: what a formula sees (`NodeView`) and returns (`OpCost`).
 
-A formula is `fn(view: NodeView) -> OpCost`, registered for one or more mase ops with
-`@register_cost_formula("linear", ...)` in `COST_FORMULAS` (the one Registry mechanism), so a
-user's own op gets a formula the same way. A formula that cannot count a node (a kernel size only
+A formula is `fn(view: NodeView) -> OpCost`, registered under a name with
+`@register_cost_formula("elementwise", ...)` in `COST_FORMULAS` (the one Registry mechanism). An
+op's row in the op table (`chop.nn.optable`) names its formula (`cost="elementwise"`); a formula
+registered under a mase_op itself is that op's (so a user's own op gets one without a row). A formula that cannot count a node (a kernel size only
 known at run time, say) raises `Uncountable`; the pass then lists the node as uncounted.
 
 Counts are for the whole batch the metadata was recorded with; the pass derives per-sample ones.
@@ -17,6 +18,7 @@ from typing import Any
 
 from torch import fx, nn
 
+from chop.nn.optable import op_row
 from chop.registry import Registry
 
 
@@ -96,11 +98,12 @@ COST_FORMULAS: Registry[Formula] = Registry("cost formula")
 ZERO_COST_TYPES = ("placeholder", "get_attr", "output", "implicit_func")
 
 
-def register_cost_formula(*mase_ops: str, replace: bool = False):
-    """Decorator registering `fn(view) -> OpCost` as the formula of each of `mase_ops`."""
+def register_cost_formula(*names: str, replace: bool = False):
+    """Decorator registering `fn(view) -> OpCost` under each of `names` (formula names that op
+    rows give, or mase ops)."""
 
     def wrap(fn: Formula) -> Formula:
-        for op in mase_ops:
+        for op in names:
             COST_FORMULAS.register(op, fn, replace=replace)
         return fn
 
@@ -108,10 +111,15 @@ def register_cost_formula(*mase_ops: str, replace: bool = False):
 
 
 def formula_for(mase_type: str, mase_op: str) -> Formula | None:
-    """The formula of a node, a zero formula for the kinds that compute nothing, else None."""
+    """The formula of a node: zero for the kinds that compute nothing, else the one registered
+    under its mase_op, else the one its op row names, else None."""
     if mase_type in ZERO_COST_TYPES:
         return _zero
-    return COST_FORMULAS.get(mase_op) if mase_op in COST_FORMULAS else None
+    row = op_row(mase_op)
+    for name in (mase_op, row.cost if row is not None else None):
+        if name is not None and name in COST_FORMULAS:
+            return COST_FORMULAS.get(name)
+    return None
 
 
 def _zero(view: NodeView) -> OpCost:

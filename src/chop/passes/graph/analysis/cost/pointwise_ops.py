@@ -1,15 +1,20 @@
 """Cost formulas of element-wise ops, normalisations, softmax, reductions and pooling.
 
+Each is registered under a formula name ("elementwise", "norm", ...) that op rows name
+(`chop.nn.optable`); which ops use which formula is in the table.
+
 Definitions (counts for the batch the metadata recorded; "element" = output element unless
 said otherwise):
 - activations (relu, gelu, sigmoid, ...) and arithmetic (add, mul, sub, div, exp, clamp,
   comparisons, ...): 1 FLOP per element. Transcendental functions cost more on real hardware;
   one operation each keeps the count hardware-neutral, as most published counters do.
-- batch_norm1d/2d (inference): 2 FLOPs per element, the scale and shift left after folding the
+- batch_norm1d/2d/3d (inference): 2 FLOPs per element, the scale and shift left after folding the
   running statistics into the affine parameters.
 - layer_norm / group_norm / instance_norm: 5 FLOPs per element (sum for the mean, subtract,
   square, sum for the variance, multiply by 1/std) plus 1 per element for each affine tensor
   (weight, bias); the per-row square roots are not counted.
+- rms_norm: 3 FLOPs per element (square, sum for the mean square, multiply by 1/rms) plus 1
+  per element for the weight; the per-row square roots are not counted.
 - softmax / log_softmax: 3 FLOPs per element (exp, sum, divide or log-subtract); the max
   subtraction for numerical safety is not counted.
 - sum/mean/max/min/argmax: 1 FLOP per input element (the reduction's adds or comparisons).
@@ -28,16 +33,8 @@ import math
 
 from chop.passes.graph.analysis.cost.formula import NodeView, OpCost, Uncountable, register_cost_formula
 
-ACTIVATIONS = (
-    "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "sigmoid", "tanh", "hardtanh",
-    "hardswish", "hardsigmoid", "softplus", "softsign",
-)
-ARITHMETIC = (
-    "add", "sub", "mul", "div", "floordiv", "neg", "pow", "sqrt", "rsqrt", "exp", "log", "abs",
-    "erf", "clamp", "where", "masked_fill", "eq", "ne", "lt", "gt", "le", "ge",
-)
-REDUCTIONS = ("sum", "mean", "max", "min", "argmax")
 NORM_STEPS = 5
+RMS_NORM_STEPS = 3
 SOFTMAX_STEPS = 3
 
 
@@ -47,7 +44,7 @@ def pointwise(view: NodeView, flops: int) -> OpCost:
     return OpCost(flops=flops, flops_backward=backward, bit_operands=("data_in_0",))
 
 
-@register_cost_formula(*ACTIVATIONS, *ARITHMETIC)
+@register_cost_formula("elementwise")
 def elementwise_cost(view: NodeView) -> OpCost:
     return pointwise(view, view.out_numel())
 
@@ -57,13 +54,13 @@ def dropout_cost(view: NodeView) -> OpCost:
     return OpCost()
 
 
-@register_cost_formula(*REDUCTIONS)
+@register_cost_formula("reduction")
 def reduction_cost(view: NodeView) -> OpCost:
     read = view.numel("data_in_0") if view.tensor("data_in_0") is not None else 0
     return pointwise(view, max(read, view.out_numel()))
 
 
-@register_cost_formula("batch_norm1d", "batch_norm2d", "batch_norm")
+@register_cost_formula("batch_norm")
 def batch_norm_cost(view: NodeView) -> OpCost:
     return pointwise(view, 2 * view.out_numel())
 
@@ -75,12 +72,17 @@ def _affine_tensors(view: NodeView) -> int:
     return sum(1 for name in view.args if name != "data_in_0" and view.tensor(name) is not None)
 
 
-@register_cost_formula("layer_norm", "group_norm", "instance_norm2d")
+@register_cost_formula("norm")
 def norm_cost(view: NodeView) -> OpCost:
     return pointwise(view, (NORM_STEPS + _affine_tensors(view)) * view.out_numel())
 
 
-@register_cost_formula("softmax", "log_softmax")
+@register_cost_formula("rms_norm")
+def rms_norm_cost(view: NodeView) -> OpCost:
+    return pointwise(view, (RMS_NORM_STEPS + _affine_tensors(view)) * view.out_numel())
+
+
+@register_cost_formula("softmax")
 def softmax_cost(view: NodeView) -> OpCost:
     return pointwise(view, SOFTMAX_STEPS * view.out_numel())
 
@@ -95,18 +97,18 @@ def kernel_elements(view: NodeView, dims: int) -> int:
     raise Uncountable(f"pooling kernel size {size!r} is not known before running")
 
 
-@register_cost_formula("max_pool1d", "max_pool2d")
+@register_cost_formula("max_pool")
 def max_pool_cost(view: NodeView) -> OpCost:
     dims = 2 if view.op.endswith("2d") else 1
     return pointwise(view, view.out_numel() * (kernel_elements(view, dims) - 1))
 
 
-@register_cost_formula("avg_pool1d", "avg_pool2d")
+@register_cost_formula("avg_pool")
 def avg_pool_cost(view: NodeView) -> OpCost:
     dims = 2 if view.op.endswith("2d") else 1
     return pointwise(view, view.out_numel() * kernel_elements(view, dims))
 
 
-@register_cost_formula("adaptive_avg_pool1d", "adaptive_avg_pool2d")
+@register_cost_formula("adaptive_avg_pool")
 def adaptive_avg_pool_cost(view: NodeView) -> OpCost:
     return pointwise(view, view.numel("data_in_0"))

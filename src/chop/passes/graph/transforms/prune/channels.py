@@ -15,20 +15,15 @@ from dataclasses import dataclass, field
 
 from torch import fx, nn
 
+from chop.nn.optable import op_row
 from chop.passes.graph.transforms.prune.modules import is_prunable
 from chop.passes.graph.utils import get_mase_op
 
-#: Ops that act on every channel on its own, for any layer's output.
-ELEMENTWISE_OPS = frozenset({
-    "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "sigmoid", "tanh", "hardtanh",
-    "hardswish", "hardsigmoid", "softplus", "softsign", "dropout", "identity",
-})  # fmt: skip
-#: Ops that keep channels separate only on a conv's (N, C, ...) output.
-SPATIAL_OPS = frozenset({
-    "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
-    "adaptive_avg_pool2d",
-})  # fmt: skip
-NORM_OPS = frozenset({"batch_norm1d", "batch_norm2d"})
+
+def channel_kind(op: str) -> str | None:
+    """How channels pass through `op`, from its op-table row (see `chop.nn.optable`)."""
+    row = op_row(op)
+    return row.channels if row is not None else None
 
 
 @dataclass
@@ -86,21 +81,21 @@ def follow_channels(gm: fx.GraphModule, layer: fx.Node) -> ChannelChain | None:
         for user in node.users:
             if not _only_input(user, node):
                 return None
-            op = get_mase_op(user)
+            kind = channel_kind(get_mase_op(user))
             target = gm.get_submodule(user.target) if user.op == "call_module" else None
             if target is not None and is_prunable(target):
                 per = _consumer_columns(target, channels, flattened)
                 if per is None:
                     return None
                 chain.consumers.append((user.target, per))
-            elif op in NORM_OPS and user.op == "call_module" and not flattened:
+            elif kind == "norm" and user.op == "call_module" and not flattened:
                 if not isinstance(target, nn.modules.batchnorm._BatchNorm) or target.num_features != channels:
                     return None
                 chain.norms.append(user.target)
                 todo.append((user, flattened))
-            elif op in ELEMENTWISE_OPS or (is_conv and not flattened and op in SPATIAL_OPS):
+            elif kind == "elementwise" or (is_conv and not flattened and kind == "spatial"):
                 todo.append((user, flattened))
-            elif op == "flatten" and is_conv and not flattened and _flattens_from_1(user, gm):
+            elif get_mase_op(user) == "flatten" and is_conv and not flattened and _flattens_from_1(user, gm):
                 todo.append((user, True))
             else:
                 return None

@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from chop.ir.taxonomy import OPS, register_op
+from chop.nn.optable import rows
 from chop.nn.masked import (  # noqa: F401  (re-exported: the prune pass's modules)
     MASKED_CLASSES,
     MaskedConv1d,
@@ -33,7 +34,8 @@ from chop.nn.masked import (  # noqa: F401  (re-exported: the prune pass's modul
 from chop.nn.masked import plain_float_class as float_class  # noqa: F401
 
 
-PRUNABLE_OPS = ("linear", "conv1d", "conv2d")
+#: The ops whose layers can be pruned (op-table rows with channels "layer").
+PRUNABLE_OPS = tuple(row.mase_op for row in rows() if row.channels == "layer")
 
 
 def is_prunable(module: nn.Module) -> bool:
