@@ -26,16 +26,16 @@ from chop.passes.graph import (
     init_metadata_analysis_pass,
     prune_transform_pass,
 )
+from chop.passes.graph.transforms.prune.select import prunable_nodes
 from study_common import pyplot, test_acc, train, write_csv
 
 METHODS = ("random", "l1-norm")
 
 
 def classifier_name(mg: MaseGraph) -> str:
-    """The last node with a weight: left unpruned, as in seed 003."""
-    weighted = [n.name for n in mg.fx_graph.nodes
-                if "mase" in n.meta and "weight" in n.meta["mase"]["common"].get("args", {})]
-    return weighted[-1]
+    """The last prunable layer (Linear/Conv), the classifier: left unpruned, as in seed 003.
+    Not merely the last node with a weight: jsc-s ends with a BatchNorm."""
+    return prunable_nodes(mg.model)[-1].name
 
 
 def effective_sparsity(model) -> float:

@@ -4,6 +4,9 @@ Flags typed on the command line override the TOML file, which overrides the defa
 that was not typed leaves the lower layers alone even when its default differs (argparse's
 SUPPRESS default, so only typed flags reach the config). User mistakes end as one line on
 stderr and exit code 2; `--debug` shows the traceback as well.
+
+Parsing imports neither torch nor the actions: `ch --help`, `ch ACTION --help` and argument
+errors answer at once; an action's module is imported only to run it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 from chop.config import RunConfig, load_toml, merge
 from chop.errors import ChopError, ConfigError, did_you_mean
 
-# flag -> (config key, type, help). Order is the order of `ch --help`.
+# flag -> (config key, type, help). Order is the order of `ch ACTION --help`.
 FLAGS: list[tuple[str, str, Any, str]] = [
     ("--config", "config", str, "TOML file with the same keys as these flags"),
     ("--task", "task", str, "task type (cls)"),
@@ -50,6 +53,55 @@ FLAGS: list[tuple[str, str, Any, str]] = [
 ]
 ALIASES = {"--cpu": "--num-workers", "--devices": "--num-devices", "--lr": "--learning-rate"}
 
+# The actions, in `ch --help` order: what each does, the flags its help shows, and examples.
+# (Every action accepts every flag, as the TOML accepts every key; help shows the ones it reads.)
+_DEVICE = ["accelerator", "num_devices", "num_nodes", "strategy", "precision", "num_workers"]
+_WHERE = ["project", "project_dir", "data_dir", "model_files", "seed", "log_level"]
+ACTIONS: dict[str, dict[str, Any]] = {
+    "train": {
+        "summary": "train MODEL on DATASET; best/last checkpoints in PROJECT/software/training_ckpts",
+        "flags": ["config", "load_name", "load_type", "batch_size", "learning_rate", "weight_decay", "optimizer",
+                  "max_epochs", "max_steps", "max_time", "early_stop", "report_to", "log_every_n_steps",
+                  *_DEVICE, *_WHERE, "task"],
+        "examples": ["ch train jsc-tiny jsc --max-epochs 10 --batch-size 256 --learning-rate 1e-3 --project NAME",
+                     "ch train my_models.py:jsc-big jsc           # your own model, from its file",
+                     "ch train --config run.toml --batch-size 64   # flags typed win over the TOML",
+                     "ch train jsc-tiny jsc --project NAME --resume"],
+    },
+    "test": {
+        "summary": "evaluate a checkpoint (or a transformed graph) on the test split",
+        "flags": ["load_name", "load_type", "config", "batch_size", *_DEVICE, *_WHERE, "task"],
+        "examples": ["ch test --load mase_output/NAME/software/training_ckpts/best.ckpt",
+                     "ch test jsc-tiny jsc --load best.ckpt --load-type pl",
+                     "ch test --load mase_output/NAME/software/transform/transformed_ckpt --load-type mg"],
+    },
+    "transform": {
+        "summary": "trace MODEL into a MaseGraph and run the TOML's [passes.*] (analyse, quantize, prune)",
+        "flags": ["config", "load_name", "load_type", "batch_size", *_DEVICE, *_WHERE, "task"],
+        "examples": ["ch transform --config configs/examples/jsc_toy_by_type.toml --task cls --cpu=0",
+                     "ch transform --config configs/examples/jsc_s_prune.toml --load CKPT --load-type pl"],
+    },
+    "search": {
+        "summary": "search quantization/pruning/training/architecture choices ([search.*] in the TOML)",
+        "flags": ["config", "workers", "load_name", "load_type", "batch_size", "learning_rate", "max_epochs",
+                  *_DEVICE, *_WHERE, "task"],
+        "examples": ["ch search --config configs/examples/jsc_s_ptq_search.toml",
+                     "ch search --config configs/examples/jsc_mlp_pipeline_search.toml --workers 2"],
+    },
+    "info": {
+        "summary": "list the registered models and datasets with their sizes",
+        "flags": ["model_files", "config", "log_level"],
+        "examples": ["ch info", "ch info --model-file my_models.py"],
+    },
+    "compare": {
+        "summary": "plot several training runs side by side (lab 1's curves), one curve per run",
+        "flags": [],
+        "examples": ["ch compare mase_output/lab1 --out figures/     # every run of project lab1",
+                     "ch compare mase_output/bs64 mase_output/bs128 mase_output/bs256"],
+    },
+}
+_FLAG_OF = {key: flag for flag, key, _, _ in FLAGS}
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse that raises ConfigError (one line) instead of printing usage and exiting."""
@@ -58,36 +110,70 @@ class _Parser(argparse.ArgumentParser):
         if "unrecognized arguments" in message:
             unknown = message.split(":", 1)[1].split()
             flag = next((u.split("=")[0] for u in unknown if u.startswith("-")), unknown[0])
-            known = [f for f, *_ in FLAGS] + list(ALIASES) + ["--debug", "--resume", "--help"]
-            raise ConfigError(f"Unknown flag '{flag}'.{did_you_mean(flag, known)} See 'ch --help'.")
-        raise ConfigError(f"{message}. See 'ch --help'.")
+            known = [f for f, *_ in FLAGS] + list(ALIASES) + ["--debug", "--resume", "--help", "--out"]
+            raise ConfigError(f"Unknown flag '{flag}'.{did_you_mean(flag, known)} See '{self.prog} --help'.")
+        raise ConfigError(f"{message}. See '{self.prog} --help'.")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from chop.actions import ACTIONS
+def _examples(action: str) -> str:
+    return "examples:\n" + "\n".join(f"  {e}" for e in ACTIONS[action]["examples"])
 
+
+def top_parser() -> argparse.ArgumentParser:
+    """`ch --help`: the actions, one line each, with examples."""
+    lines = [f"  {name:<10} {spec['summary']}" for name, spec in ACTIONS.items()]
+    epilog = ("actions:\n" + "\n".join(lines) + "\n\n'ch ACTION --help' shows an action's flags and examples.\n\n"
+              "examples:\n" + "\n".join(f"  {ACTIONS[a]['examples'][0]}" for a in ACTIONS))
     p = _Parser(prog="ch", description="machop: train, test, transform (analyse, quantize, prune) "
-                "and search efficient neural networks.",
-                argument_default=argparse.SUPPRESS, allow_abbrev=False)
+                "and search efficient neural networks.", epilog=epilog,
+                formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
     p.add_argument("action", choices=list(ACTIONS), metavar="ACTION", help=", ".join(ACTIONS))
+    return p
+
+
+def build_parser(action: str = "train") -> argparse.ArgumentParser:
+    """The parser of `ch ACTION`: its positionals, and every flag (help shows the action's own)."""
+    spec = ACTIONS[action]
+    p = _Parser(prog=f"ch {action}", description=spec["summary"], epilog=_examples(action),
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+                argument_default=argparse.SUPPRESS, allow_abbrev=False)
+    if action == "compare":
+        p.add_argument("runs", nargs="*", metavar="RUN", help="run folders (software/runs/run_N) or project folders")
+        p.add_argument("--out", dest="out", default="mase_output/compare", help="folder for the PNGs and CSV "
+                       "(default mase_output/compare)")
+        p.add_argument("--debug", dest="debug", action="store_true", help="show tracebacks")
+        return p
     p.add_argument("model", nargs="?", metavar="MODEL", help="model name, or FILE.py:NAME")
     p.add_argument("dataset", nargs="?", metavar="DATASET", help="dataset name")
+    shown = set(spec["flags"])
     for flag, key, typ, help_text in FLAGS:
         names = [flag] + [a for a, target in ALIASES.items() if target == flag]
-        kwargs: dict[str, Any] = {"dest": key, "type": typ, "help": help_text}
+        kwargs: dict[str, Any] = {"dest": key, "type": typ,
+                                  "help": help_text if key in shown else argparse.SUPPRESS}
         if key == "model_files":
             kwargs["action"] = "append"
         p.add_argument(*names, **kwargs)
     p.add_argument("--resume", dest="resume", action="store_true",
-                   help="continue from the project's last.ckpt")
+                   help="continue from the project's last.ckpt" if action == "train" else argparse.SUPPRESS)
     p.add_argument("--debug", dest="debug", action="store_true", help="show tracebacks")
     return p
 
 
+def split_action(argv: list[str]) -> tuple[str, list[str]]:
+    """The action (the first word that is not a flag) and the remaining arguments."""
+    for i, arg in enumerate(argv):
+        if not arg.startswith("-"):
+            if arg not in ACTIONS:
+                raise ConfigError(f"invalid choice: '{arg}' for ACTION.{did_you_mean(arg, ACTIONS)} See 'ch --help'.")
+            return arg, argv[:i] + argv[i + 1:]
+    top_parser().parse_args(argv)  # --help prints and exits; anything else is an error
+    raise ConfigError("ch needs an ACTION: " + ", ".join(ACTIONS) + ". See 'ch --help'.")
+
+
 def parse_config(argv: list[str]) -> tuple[str, RunConfig]:
     """The action and its merged RunConfig for command-line `argv`."""
-    ns = vars(build_parser().parse_intermixed_args(argv))
-    action = ns.pop("action")
+    action, rest = split_action(argv)
+    ns = vars(build_parser(action).parse_intermixed_args(rest))
     toml: dict[str, Any] = {}
     if "config" in ns:
         toml = load_toml(ns.pop("config"))
@@ -128,10 +214,24 @@ def _setup_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def _compare(argv: list[str]) -> dict:
+    _, rest = split_action(argv)
+    ns = build_parser("compare").parse_intermixed_args(rest)
+    _setup_logging("info")
+    from chop.actions.compare import compare
+
+    return compare(ns.runs, ns.out)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
     try:
+        if split_action(argv)[0] == "compare":
+            from chop.cli_render import render_result
+
+            render_result("compare", _compare(argv))
+            return 0
         action, cfg = parse_config(argv)
         _setup_logging(cfg.log_level)
         from chop.cli_render import render_config, render_result

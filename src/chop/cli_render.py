@@ -7,8 +7,21 @@ from rich.table import Table
 
 from chop.config import RunConfig
 
-console = Console()
 _DEFAULTS = RunConfig().to_dict()
+PIPE_WIDTH = 1000  # piped or redirected: no terminal width to fit, so never cut a name or path
+
+
+class _Console:
+    """rich's Console for the stream of the moment: the terminal's width, or wide when piped."""
+
+    def print(self, *args, **kwargs) -> None:
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=PIPE_WIDTH)
+        console.print(*args, **kwargs)
+
+
+console = _Console()
 
 
 def render_config(cfg: RunConfig) -> None:
@@ -46,9 +59,13 @@ def render_result(action: str, result: dict) -> None:
         last = result.get("last", {})
         rows = {
             "epochs": result["epochs"], "steps": result["steps"], "stopped by": result["stopped_by"],
-            "best epoch": result["best_epoch"], "best val acc": result["best_val_acc"],
-            **{k: v for k, v in last.items() if k not in ("epoch", "step")},
-            "best checkpoint": result["best_ckpt"], "last checkpoint": result["last_ckpt"],
+            "best epoch": result["best_epoch"] if result["best_epoch"] > 0 else "-",
+            "best val acc": result["best_val_acc"],
+            **{f"last {k}": v for k, v in last.items() if k not in ("epoch", "step", "train_seconds")},
+            "train time": _train_time(result),
+            "best checkpoint": result["best_ckpt"] or "- (no epoch ran)",
+            "last checkpoint": result["last_ckpt"] or "- (no epoch ran)",
+            "run": result.get("run_dir", "-"),
             "logs": ", ".join(result["log_dirs"]) or "-",
         }
         console.print(_kv_table("Training done", rows))
@@ -63,8 +80,21 @@ def render_result(action: str, result: dict) -> None:
         console.print(_kv_table("Transform", rows))
     elif action == "search":
         _render_search(result)
+    elif action == "compare":
+        rows = {"runs": len(result["runs"]), "curves labelled by": ", ".join(result["differing"]) or "run folder",
+                **{f"run {i + 1}": f"{label}  ({run})" for i, (label, run) in enumerate(zip(result["labels"], result["runs"]))},
+                "figures": ", ".join(result["figures"]), "plotted data": result["data"]}
+        console.print(_kv_table("Compare", rows))
     else:
         console.print(_kv_table(action, {k: v for k, v in result.items() if not isinstance(v, (dict, list))}))
+
+
+def _train_time(result: dict) -> str:
+    """Total seconds of training steps over every epoch of the run, and per epoch."""
+    total, epochs = result.get("train_seconds_total"), result.get("epochs_timed", 0)
+    if total is None or not epochs:
+        return "-"
+    return f"{total:.2f} s ({total / epochs:.3f} s per epoch, {epochs} epochs)"
 
 
 def _render_search(result: dict) -> None:

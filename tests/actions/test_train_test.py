@@ -22,7 +22,7 @@ def test_train_then_test_round_trip(tmp_path, capsys):
     sw = train(tmp_path)
     best = sw / "training_ckpts" / "best.ckpt"
     assert best.exists() and (sw / "training_ckpts" / "last.ckpt").exists()
-    with open(next((sw / "csv").glob("version_*/metrics.csv"))) as fh:
+    with open(sw / "runs" / "run_0" / "csv" / "metrics.csv") as fh:
         rows = [r for r in csv.DictReader(fh) if r.get("val_acc")]
     assert [int(float(r["epoch"])) for r in rows] == [1, 2, 3]
     assert all(r["train_loss"] and r["train_acc"] and r["val_loss"] for r in rows)

@@ -49,3 +49,10 @@ def test_missing_dot_program_is_a_clear_error(tmp_path, monkeypatch):
 def test_unknown_suffix_is_an_error(tmp_path):
     with pytest.raises(ChopError, match=r"\.svg"):
         graph().draw(tmp_path / "g.jpg2")
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz 'dot' program not installed (apt-get install graphviz)")
+def test_draw_without_a_path_writes_mase_graph_svg(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = graph().draw()
+    assert path.name == "mase_graph.svg" and (tmp_path / "mase_graph.svg").read_text().count("seq_blocks_2") >= 1

@@ -1,11 +1,36 @@
-"""Actions behind `ch`: each a function(RunConfig) -> result dict, shared by CLI and Python."""
+"""Actions behind `ch`: each a function(RunConfig) -> result dict, shared by CLI and Python.
 
-from chop.actions.info import info
-from chop.actions.search import search
-from chop.actions.test import test
-from chop.actions.train import train
-from chop.actions.transform import transform
+`ACTIONS` maps each name to its function, importing an action's module only when it is looked
+up, so that `ch --help` and argument errors need neither torch nor Lightning.
+"""
 
-ACTIONS = {"train": train, "test": test, "transform": transform, "search": search, "info": info}
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator, Mapping
+
+_MODULES = {"train": "chop.actions.train", "test": "chop.actions.test", "transform": "chop.actions.transform",
+            "search": "chop.actions.search", "info": "chop.actions.info"}
+
+
+class _LazyActions(Mapping):
+    def __getitem__(self, name: str) -> Callable:
+        return getattr(importlib.import_module(_MODULES[name]), name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_MODULES)
+
+    def __len__(self) -> int:
+        return len(_MODULES)
+
+
+ACTIONS: Mapping[str, Callable] = _LazyActions()
+
+
+def __getattr__(name: str):
+    if name in _MODULES:
+        return ACTIONS[name]
+    raise AttributeError(f"module 'chop.actions' has no attribute {name!r}")
+
 
 __all__ = ["ACTIONS", "info", "search", "test", "train", "transform"]

@@ -50,7 +50,11 @@ def prepare(cfg: RunConfig, checkpoint: dict | None = None) -> Prepared:
     such a graph carries its recipe, so the same transforms are rebuilt before its weights load.
     """
     model_name = resolve_names(cfg)
-    MODELS.get(model_name), DATASETS.get(cfg.dataset)  # name errors before any work
+    if model_name not in MODELS:
+        from chop.actions.model_hint import unknown_model_error
+
+        raise unknown_model_error(model_name, MODELS.names(), cfg.load_name)
+    DATASETS.get(cfg.dataset)  # name errors before any work
     log.info("Initialising dataset '%s'...", cfg.dataset)
     dataset = get_dataset(cfg.dataset, data_dir=cfg.data_dir)
     log.info("Initialising model '%s'...", model_name)
@@ -103,8 +107,13 @@ def archive_previous(ckpt_dir: Path) -> Path | None:
 
 
 def project_of_checkpoint(path: str | Path) -> Path | None:
-    """`<project>` for a checkpoint at `<project>/software/training_ckpts/x.ckpt`, else None."""
+    """`<project>` for a checkpoint at `<project>/software/training_ckpts/x.ckpt`, a transformed
+    graph at `<project>/software/transform/transformed_ckpt` or a search's
+    `<project>/software/search_ckpts/best_ckpt`; else None."""
     p = Path(path).resolve()
     if p.parent.name == "training_ckpts" and p.parent.parent.name == "software":
+        return p.parent.parent.parent
+    if (p.name, p.parent.name) in (("transformed_ckpt", "transform"), ("best_ckpt", "search_ckpts")) \
+            and p.parent.parent.name == "software":
         return p.parent.parent.parent
     return None

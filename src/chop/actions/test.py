@@ -14,15 +14,26 @@ from chop.engine.runtime import make_fabric
 from chop.engine.trainer import evaluate, to_device
 
 
+def _saved(cfg: RunConfig) -> tuple[dict | None, dict]:
+    """The checkpoint (None for a transformed graph), and what the artefact says it holds."""
+    if cfg.load_type == "mg":  # a ch transform output: its recipe names the model and dataset
+        from chop.ir.serialize import read_recipe
+
+        recipe = read_recipe(cfg.load_name)
+        return None, {"model_name": recipe.get("model"), "dataset_info": recipe.get("dataset_info")}
+    ckpt = read_checkpoint(cfg.load_name)
+    return ckpt, ckpt
+
+
 def test(cfg: RunConfig) -> dict:
     require(cfg, "test", "load_name")
-    ckpt = read_checkpoint(cfg.load_name)
+    ckpt, saved = _saved(cfg)
     # A checkpoint of ours knows its model and dataset; the command line may leave them out.
     fill = {}
-    if not cfg.model and ckpt.get("model_name"):
-        fill["model"] = ckpt["model_name"]
-    if not cfg.dataset and ckpt.get("dataset_info"):
-        fill["dataset"] = DatasetInfo.from_dict(ckpt["dataset_info"]).name
+    if not cfg.model and saved.get("model_name"):
+        fill["model"] = saved["model_name"]
+    if not cfg.dataset and saved.get("dataset_info"):
+        fill["dataset"] = DatasetInfo.from_dict(saved["dataset_info"]).name
     cfg = dataclasses.replace(cfg, **fill)
     require(cfg, "test", "model", "dataset")
     prepared = prepare(cfg, checkpoint=ckpt)
@@ -34,6 +45,7 @@ def test(cfg: RunConfig) -> dict:
         "model": prepared.model_name,
         "dataset": cfg.dataset,
         "checkpoint": str(cfg.load_name),
+        "load_type": cfg.load_type,
         "test_acc": metrics["acc"],
         "test_loss": metrics["loss"],
         "test_samples": metrics["samples"],

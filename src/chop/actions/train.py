@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 
 from chop.actions.common import archive_previous, log, prepare, require
+from chop.actions.runs import CONFIG, SUMMARY, next_run_dir
 from chop.config import RunConfig, write_run_config
 from chop.engine.checkpoint import read_checkpoint
 from chop.engine.optim import make_optimizer
 from chop.engine.runtime import make_fabric, make_loggers
 from chop.engine.trainer import FitOptions, fit
 from chop.errors import CheckpointError
+
+
+def _written(path) -> str | None:
+    """The checkpoint's path if it exists (none is written when no epoch runs)."""
+    return str(path) if path is not None and path.is_file() else None
 
 
 def train(cfg: RunConfig) -> dict:
@@ -23,7 +30,8 @@ def train(cfg: RunConfig) -> dict:
             raise CheckpointError(f"--resume: no '{last}' to resume from; train without --resume first.")
         resume_state = read_checkpoint(last)
         cfg = dataclasses.replace(cfg, load_name=str(last), load_type="pl")
-    fabric = make_fabric(cfg, make_loggers(cfg))
+    run_dir = next_run_dir(cfg.software_dir)
+    fabric = make_fabric(cfg, make_loggers(cfg, run_dir))
     prepared = prepare(cfg, checkpoint=resume_state)
     if fabric.is_global_zero and resume_state is None:
         archive_previous(cfg.ckpt_dir)
@@ -39,8 +47,9 @@ def train(cfg: RunConfig) -> dict:
             logger.log_hyperparams(hparams)
         except NotImplementedError:  # CSVLogger: the run's config file below records them
             pass
-    if fabric.is_global_zero:
-        write_run_config(cfg, cfg.software_dir / "train_config.toml")
+    if fabric.is_global_zero:  # the run's hyper-parameters beside its logs; the latest also in software/
+        write_run_config(cfg, run_dir / CONFIG)
+        shutil.copyfile(run_dir / CONFIG, cfg.software_dir / CONFIG)
     opts = FitOptions(
         max_epochs=cfg.max_epochs, max_steps=cfg.max_steps, max_time=cfg.max_time_seconds,
         early_stop=cfg.early_stop, batch_size=cfg.batch_size, seed=cfg.seed,
@@ -50,6 +59,9 @@ def train(cfg: RunConfig) -> dict:
     result = fit(fabric, model, optimizer, prepared.dataset, opts, resume_state)
     for logger in fabric.loggers:
         logger.finalize("success")
+    timed = [row["train_seconds"] for row in result.history if "train_seconds" in row]
+    if result.epochs_run == 0:
+        log.warning("No epoch ran (max_epochs=%d), so no checkpoint was written.", cfg.max_epochs)
     summary = {
         "model": prepared.model_name,
         "dataset": cfg.dataset,
@@ -59,11 +71,17 @@ def train(cfg: RunConfig) -> dict:
         "best_epoch": result.best_epoch,
         "best_val_acc": result.best_val_acc,
         "last": result.history[-1] if result.history else {},
-        "best_ckpt": str(result.best_path),
-        "last_ckpt": str(result.last_path),
+        "train_seconds_total": sum(timed),
+        "epochs_timed": len(timed),
+        "best_ckpt": _written(result.best_path),
+        "last_ckpt": _written(result.last_path),
+        "run_dir": str(run_dir),
         "log_dirs": [str(lg.log_dir) for lg in fabric.loggers],
+        "history": result.history,
         "is_global_zero": fabric.is_global_zero,
     }
     if fabric.is_global_zero:
-        (cfg.software_dir / "train_summary.json").write_text(json.dumps(summary, indent=2))
+        text = json.dumps(summary, indent=2)
+        (run_dir / SUMMARY).write_text(text)
+        (cfg.software_dir / SUMMARY).write_text(text)
     return summary

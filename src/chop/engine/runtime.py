@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 import torch
 from lightning_fabric import Fabric
@@ -14,18 +15,20 @@ from chop.errors import ConfigError
 log = logging.getLogger(__name__)
 
 
-def make_loggers(cfg: RunConfig) -> list:
-    """Fabric loggers for `report_to` (comma-separated), writing under the project's software dir."""
+def make_loggers(cfg: RunConfig, run_dir: Path | None = None) -> list:
+    """Fabric loggers for `report_to` (comma-separated), writing `run_dir/tensorboard/` and
+    `run_dir/csv/` (one run's folder; without one, versioned folders under the software dir)."""
     loggers = []
+    where = ({"root_dir": run_dir, "name": ""} if run_dir is not None else {"root_dir": cfg.software_dir})
     for name in (r.strip() for r in cfg.report_to.split(",")):
         if name == "tensorboard":
             from lightning_fabric.loggers import TensorBoardLogger
 
-            loggers.append(TensorBoardLogger(root_dir=cfg.software_dir, name="tensorboard"))
+            loggers.append(TensorBoardLogger(**where, **_version(run_dir, name)))
         elif name == "csv":
             from lightning_fabric.loggers import CSVLogger
 
-            loggers.append(CSVLogger(root_dir=cfg.software_dir, name="csv"))
+            loggers.append(CSVLogger(**where, **_version(run_dir, name)))
         elif name == "wandb":
             try:
                 from lightning.pytorch.loggers import WandbLogger
@@ -36,6 +39,10 @@ def make_loggers(cfg: RunConfig) -> list:
                 ) from None
             loggers.append(WandbLogger(project=cfg.project_name, save_dir=str(cfg.software_dir)))
     return loggers
+
+
+def _version(run_dir: Path | None, name: str) -> dict:
+    return {"version": name} if run_dir is not None else {"name": name}
 
 
 def make_fabric(cfg: RunConfig, loggers: list | None = None) -> Fabric:

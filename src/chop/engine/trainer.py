@@ -139,7 +139,9 @@ def fit(
                 correct.add_((logits.detach().argmax(dim=1) == y).sum())
                 seen += len(y)
                 if result.global_step % opts.log_every_n_steps == 0:
-                    fabric.log_dict({"train_loss_step": loss.item()}, step=result.global_step)
+                    step_acc = (logits.detach().argmax(dim=1) == y).float().mean()
+                    fabric.log_dict({"train_loss_step": loss.item(), "train_acc_step": step_acc.item()},
+                                    step=result.global_step)
                 bar.step()
                 if opts.max_steps > 0 and result.global_step >= opts.max_steps:
                     stop = "max_steps"

@@ -98,6 +98,18 @@ def _read_json(path: Path) -> dict:
         raise CheckpointError(f"'{path}' is not valid JSON: {exc}") from None
 
 
+def read_recipe(directory: str | Path) -> dict:
+    """The recipe of a saved graph (model name, dataset info, passes), without rebuilding it."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise CheckpointError(f"'{directory}' is not a directory saved by ch transform or MaseGraph.save "
+                              f"(e.g. PROJECT/software/transform/transformed_ckpt); check the --load path.")
+    recipe = _read_json(directory / RECIPE)
+    if not isinstance(recipe, dict) or recipe.get("format") != FORMAT:
+        raise CheckpointError(f"'{directory / RECIPE}' is not a {FORMAT} recipe.")
+    return recipe
+
+
 def _rebuild(recipe: dict, model: torch.nn.Module | None) -> MaseGraph:
     from chop.ir.graph import MaseGraph
 

@@ -1,13 +1,20 @@
-"""The search's progress bar: COMPLETE trials out of `n_trials`, and the best value so far.
+"""The search's progress: COMPLETE trials out of `n_trials`, and the best value so far.
 
-Quiet when stdout is not a terminal (logs and CI stay clean); `update(study)` reads the study, so
-that trials of every worker count, whichever process finished them.
+A rich bar in a terminal; piped or redirected, one log line per finished trial (every
+`total // 100` trials for long searches) with the best so far, so that a log file shows the
+search moving. `update(study)` reads the study, so that trials of every worker count,
+whichever process finished them.
 """
 
 from __future__ import annotations
 
+import logging
+
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+
+log = logging.getLogger(__name__)
 
 
 def best_text(study) -> str:
@@ -31,6 +38,9 @@ class SearchProgress:
                                  TextColumn("{task.description}"), console=console, transient=False,
                                  disable=not self.enabled)
         self.task = self.progress.add_task("best: -", total=total)
+        self.total = total
+        self.every = max(1, total // 100)
+        self._logged = 0
 
     def __enter__(self) -> SearchProgress:
         self.progress.start()
@@ -40,9 +50,11 @@ class SearchProgress:
         self.progress.stop()
 
     def update(self, study, _trial=None) -> None:
-        if not self.enabled:
-            return
         from optuna.trial import TrialState
 
         done = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
-        self.progress.update(self.task, completed=done, description=best_text(study))
+        if self.enabled:
+            self.progress.update(self.task, completed=done, description=best_text(study))
+        elif done > self._logged and (done - self._logged >= self.every or done >= self.total):
+            self._logged = done
+            log.info("search: %d/%d trials done | %s", done, self.total, best_text(study))
