@@ -8,6 +8,9 @@ from pathlib import Path
 from chop.engine.batches import TensorBatches
 from chop.engine.optim import make_optimizer
 from chop.engine.trainer import FitOptions, evaluate, fit
+from chop.tools.logger import set_logging_verbosity
+
+set_logging_verbosity("warning")  # the studies print their own rows; no per-epoch log lines
 
 
 def train(fabric, model, data, epochs: int, lr: float, batch_size: int):
