@@ -7,6 +7,7 @@ up, so that `ch --help` and argument errors need neither torch nor Lightning.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Iterator, Mapping
 
 _MODULES = {"train": "chop.actions.train", "test": "chop.actions.test", "transform": "chop.actions.transform",
@@ -15,7 +16,10 @@ _MODULES = {"train": "chop.actions.train", "test": "chop.actions.test", "transfo
 
 class _LazyActions(Mapping):
     def __getitem__(self, name: str) -> Callable:
-        return getattr(importlib.import_module(_MODULES[name]), name)
+        function = getattr(importlib.import_module(_MODULES[name]), name)
+        # importing the submodule bound `chop.actions.<name>` to it; the name means the function
+        setattr(sys.modules[__name__], name, function)
+        return function
 
     def __iter__(self) -> Iterator[str]:
         return iter(_MODULES)
@@ -28,6 +32,7 @@ ACTIONS: Mapping[str, Callable] = _LazyActions()
 
 
 def __getattr__(name: str):
+    """`from chop.actions import train` (the function), imported on first use."""
     if name in _MODULES:
         return ACTIONS[name]
     raise AttributeError(f"module 'chop.actions' has no attribute {name!r}")
