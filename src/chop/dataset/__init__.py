@@ -19,10 +19,9 @@ from chop.dataset import jsc, tabular, toy, vision  # noqa: F401  (registers)
 
 
 def __getattr__(name: str):
-    """`chop.dataset.MaseDataModule`, MASE's import path; it lives with the other notebook
-    adapters in `chop.tools` because it batches with the engine's `TensorBatches`."""
+    """`chop.dataset.MaseDataModule`, MASE's import path (loaded on first use)."""
     if name == "MaseDataModule":
-        from chop.tools.datamodule import MaseDataModule
+        from chop.dataset.datamodule import MaseDataModule
 
         return MaseDataModule
     raise AttributeError(f"module 'chop.dataset' has no attribute {name!r}")

@@ -4,7 +4,7 @@ A saved graph is a directory:
 - `model.safetensors`: the GraphModule's weights (tied weights stored once);
 - `recipe.json`: `{"model": name, "dataset_info": {...}, "hf_input_names": [...],
   "passes": [[pass_name, args], ...]}`, how to rebuild the graph: build the registered model,
-  trace it, replay the transform passes;
+  trace it, replay the transform passes (the pass layer does that: `chop.passes.replay`);
 - `metadata.json`: every node's MaseMetadata (dtypes as "torch.float32", tensors as lists).
 
 Nothing is pickled, so loading runs no code from the file. Loading a graph of a model that is not
@@ -19,8 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from chop.dataset.info import DatasetInfo
 from chop.errors import CheckpointError
+from chop.hooks import replay_recipe
 from chop.ir.metadata import MaseMetadata
+from chop.models import get_model
 
 if TYPE_CHECKING:
     from chop.ir.graph import MaseGraph
@@ -110,54 +113,32 @@ def read_recipe(directory: str | Path) -> dict:
     return recipe
 
 
-def _rebuild(recipe: dict, model: torch.nn.Module | None) -> MaseGraph:
+def rebuild_graph(recipe: dict, model: torch.nn.Module | None = None) -> MaseGraph:
+    """The recipe's model (from the registry, or `model`) traced, before any transform."""
     from chop.ir.graph import MaseGraph
 
-    info = None
-    if recipe.get("dataset_info") is not None:
-        from chop.dataset.info import DatasetInfo
-
-        info = DatasetInfo.from_dict(recipe["dataset_info"])
+    info = DatasetInfo.from_dict(recipe["dataset_info"]) if recipe.get("dataset_info") is not None else None
     if model is None:
         if not recipe.get("model"):
             raise CheckpointError(
                 "The saved graph names no registered model; pass the model: MaseGraph.load(dir, model=...)."
             )
-        from chop.models import get_model
-
         model = get_model(recipe["model"], info)
     return MaseGraph(model, hf_input_names=recipe.get("hf_input_names"),
                      model_name=recipe.get("model"), dataset_info=info)
 
 
-def _replay(mg: MaseGraph, passes: list) -> MaseGraph:
-    """Re-apply the recorded transform passes, each on a graph with op metadata."""
-    import chop.passes.graph  # noqa: F401  (registers the built-in passes)
-    from chop.passes.registry import PASSES
-
-    for name, args in passes:
-        entry = PASSES.get(name)
-        if not all("mase" in node.meta for node in mg.fx_graph.nodes):
-            mg, _ = PASSES.get("init_metadata").fn(mg, None)
-            mg, _ = PASSES.get("add_common_metadata").fn(mg, None)
-        mg, _ = entry.fn(mg, args)
-    return mg
-
-
-def graph_from_recipe(recipe: dict, model: torch.nn.Module | None = None) -> MaseGraph:
-    """Rebuild a graph (fresh weights) from a recipe: the model, then its transforms replayed."""
-    return _replay(_rebuild(recipe, model), recipe.get("passes", []))
-
-
 def load_graph(directory: str | Path, model: torch.nn.Module | None = None) -> MaseGraph:
-    """Rebuild the graph saved in `directory`, with its weights and metadata."""
+    """Rebuild the graph saved in `directory`, with its weights and metadata.
+
+    The recipe's transform passes are replayed by the pass layer (`chop.hooks.replay_recipe`,
+    provided by `chop.passes.replay`), which accepts only registered transform passes with
+    checked arguments and no paths."""
     from safetensors.torch import load_model
 
     directory = Path(directory)
-    recipe = _read_json(directory / RECIPE)
-    if recipe.get("format") != FORMAT:
-        raise CheckpointError(f"'{directory / RECIPE}' is not a {FORMAT} recipe.")
-    mg = graph_from_recipe(recipe, model)
+    recipe = read_recipe(directory)
+    mg = replay_recipe(rebuild_graph(recipe, model), recipe.get("passes", []), str(directory / RECIPE))
     try:
         missing, unexpected = load_model(mg.model, str(directory / WEIGHTS), strict=False)
     except (FileNotFoundError, OSError) as exc:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chop.config import RunConfig
+from chop.engine.prepare import prepare
 from chop.errors import ConfigError
 from chop.search.params import enumerate_grid, grid_of, grid_point, grid_size
 from chop.search.settings import SearchSettings, read_settings
@@ -53,7 +54,6 @@ def _pruner(settings: SearchSettings):
 def open_session(cfg: RunConfig, index: int = 0) -> Session:
     import optuna
 
-    from chop.actions.common import prepare
     from chop.search.objectives import directions
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)

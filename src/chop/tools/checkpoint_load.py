@@ -14,6 +14,7 @@ from torch import nn
 
 from chop.engine.checkpoint import load_weights, read_checkpoint, weights_of
 from chop.errors import CheckpointError, ConfigError, did_you_mean
+from chop.passes.replay import graph_from_recipe
 
 LOAD_TYPES = ("pl", "pt", "mg", "mz")
 
@@ -38,9 +39,7 @@ def load_model(load_name: str | Path, load_type: str = "mz", model: nn.Module | 
         raise CheckpointError(f"Checkpoint '{path}' is a training checkpoint; use load_type='pl'.")
     recipe = ckpt.get("recipe")
     if recipe:  # a checkpoint of a transformed graph (QAT): rebuild its transforms first
-        from chop.ir.serialize import graph_from_recipe
-
-        model = graph_from_recipe(recipe, model=model).model
+        model = graph_from_recipe(recipe, model=model, where=f"the recipe in '{path}'").model
     elif model is None:
         model = _model_of(ckpt, path)
     load_weights(model, weights_of(ckpt, "pt" if load_type == "pt" else "pl", path), path)

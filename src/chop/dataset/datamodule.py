@@ -16,7 +16,7 @@ from pathlib import Path
 
 from chop.dataset.info import Dataset, DatasetInfo
 from chop.dataset.registry import get_dataset, get_dataset_info
-from chop.engine.batches import TensorBatches
+from chop.dataset.batches import TensorBatches
 from chop.errors import ChopError
 
 EVAL_BATCH = 1024

@@ -10,17 +10,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chop.errors import UnknownNameError, closest, did_you_mean
+from chop.config import load_toml
+from chop.errors import ChopError, UnknownNameError, closest, did_you_mean
 
 CONFIG = "train_config.toml"
 
 
+def project_of_checkpoint(path: str | Path) -> Path | None:
+    """`<project>` for a checkpoint at `<project>/software/training_ckpts/x.ckpt`, a transformed
+    graph at `<project>/software/transform/transformed_ckpt` or a search's
+    `<project>/software/search_ckpts/best_ckpt`; else None."""
+    p = Path(path).resolve()
+    if p.parent.name == "training_ckpts" and p.parent.parent.name == "software":
+        return p.parent.parent.parent
+    if (p.name, p.parent.name) in (("transformed_ckpt", "transform"), ("best_ckpt", "search_ckpts")) \
+            and p.parent.parent.name == "software":
+        return p.parent.parent.parent
+    return None
+
+
 def recorded_model_files(load_name: str | Path | None) -> list[str]:
     """Existing .py files named by the saved configs of the project that `load_name` belongs to."""
-    from chop.actions.common import project_of_checkpoint
-    from chop.config import load_toml
-    from chop.errors import ChopError
-
     project = project_of_checkpoint(load_name) if load_name else None
     if project is None:
         return []
