@@ -14,8 +14,9 @@ $(VENV)/.installed-$(EXTRAS): pyproject.toml constraints.txt
 
 setup: $(VENV)/.installed-$(EXTRAS)
 
-# The test suite (what CI runs).
+# The test suite (what CI runs): lint (ruff: pyflakes, bugbear, complexity), then the tests.
 test: setup
+	$(PY) -m ruff check src tests benchmarks
 	$(PY) -m pytest -q -n 2
 
 # Train a small model on a dataset that needs no download, then test it.

@@ -151,43 +151,58 @@ def na_to_none(value: Any) -> Any:
     return value
 
 
+def _bool(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"Config key '{key}' must be true or false, got {value!r}.")
+    return value
+
+
+def _int(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"Config key '{key}' must be an integer, got {value!r}.")
+    return value
+
+
+def _float(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"Config key '{key}' must be a number, got {value!r}.")
+    return float(value)
+
+
+def _str(key: str, value: Any) -> str:
+    if key == "max_time" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise ConfigError(f"Config key '{key}' must be a string, got {value!r}.")
+    return value
+
+
+def _str_list(key: str, value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"Config key '{key}' must be a list of strings, got {value!r}.")
+    return list(value)
+
+
+def _table(key: str, value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise ConfigError(f"Config section '{key}' must be a table, got {value!r}.")
+    return value
+
+
+#: The checker of each field annotation (its text without " | None"; "list..."/"dict..." by prefix).
+_CHECKERS = {"bool": _bool, "int": _int, "float": _float, "str": _str, "list": _str_list, "dict": _table}
+
+
 def _check_type(key: str, value: Any, annotation: str) -> Any:
     """Check `value` against a field annotation string; ints are accepted for floats."""
-    optional = "None" in annotation
     if value is None:
-        if optional:
+        if "None" in annotation:
             return None
         raise ConfigError(f"Config key '{key}' cannot be empty.")
     base = annotation.replace(" | None", "").strip()
-    if base == "bool":
-        if not isinstance(value, bool):
-            raise ConfigError(f"Config key '{key}' must be true or false, got {value!r}.")
-        return value
-    if base == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"Config key '{key}' must be an integer, got {value!r}.")
-        return value
-    if base == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"Config key '{key}' must be a number, got {value!r}.")
-        return float(value)
-    if base == "str":
-        if key == "max_time" and isinstance(value, (int, float)) and not isinstance(value, bool):
-            return str(value)
-        if not isinstance(value, str):
-            raise ConfigError(f"Config key '{key}' must be a string, got {value!r}.")
-        return value
-    if base.startswith("list"):
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"Config key '{key}' must be a list of strings, got {value!r}.")
-        return list(value)
-    if base.startswith("dict"):
-        if not isinstance(value, dict):
-            raise ConfigError(f"Config section '{key}' must be a table, got {value!r}.")
-        return value
-    raise AssertionError(f"unhandled annotation {annotation}")  # pragma: no cover
+    return _CHECKERS[base.split("[")[0]](key, value)
 
 
 def _choice(key: str, value: str, choices: tuple[str, ...]) -> str:

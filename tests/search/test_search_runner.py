@@ -77,7 +77,7 @@ def test_grid_stops_when_the_grid_is_used_up(tmp_path):
 
 
 def test_grid_draws_from_a_huge_grid_without_listing_it(tmp_path):
-    widths = {f"data_in_width": list(range(4, 14)), "weight_width": list(range(4, 14)),
+    widths = {"data_in_width": list(range(4, 14)), "weight_width": list(range(4, 14)),
               "data_in_frac_width": list(range(0, 4)), "weight_frac_width": list(range(0, 4))}
     space = {"quantize": {"by": "name", "default": {"config": {"name": "integer", **widths, "bias_width": 8,
                                                                 "bias_frac_width": 4}}}}

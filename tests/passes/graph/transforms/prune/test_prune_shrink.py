@@ -32,7 +32,7 @@ def test_shrunk_model_matches_the_masked_one_with_fewer_parameters(model, info, 
     torch.testing.assert_close(small.model(x), masked.model(x), rtol=1e-5, atol=1e-6)
     assert params(small) < params(mg) and res["shrink"]["params_after"] == params(small)
     assert res["shrink"]["params_before"] == params(mg) and res["shrink"]["not_shrunk"] == []
-    for name, row in res["shrink"]["shrunk"].items():
+    for row in res["shrink"]["shrunk"].values():
         assert row["channels_after"] == row["channels_before"] - num_pruned(0.5, row["channels_before"])
     # Shrunk layers are plain dense layers again, and the refreshed metadata has the new shapes.
     assert not any(isinstance(m, MaskedModule) for m in small.model.modules())

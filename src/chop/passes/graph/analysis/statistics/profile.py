@@ -16,7 +16,6 @@ statistics cover a target node's first tensor input (`data_in_0` usually), seen 
 
 from __future__ import annotations
 
-from typing import Any
 
 import torch
 from torch import fx
