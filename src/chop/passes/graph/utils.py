@@ -9,6 +9,7 @@ from typing import Any
 from torch import fx, nn
 
 from chop.errors import ChopError
+from chop.passes.contract import working_copy
 from chop.passes.graph.table import Table
 
 logger = logging.getLogger(__name__)
@@ -99,10 +100,5 @@ def graph_iterator_compare_nodes(ori_graph, graph, save_path: str | Path | None 
 def deepcopy_mase_graph(mg):
     """An independent copy of a MaseGraph (model, node metadata and recipe), MASE's
     `ori_mg = deepcopy_mase_graph(mg)` before a transform. Passes here never mutate their input,
-    so the copy is needed only when editing a graph by hand."""
-    from chop.ir.graph import MaseGraph
-
-    copy = MaseGraph(mg.copy_model(), model_name=mg.model_name, dataset_info=mg.dataset_info)
-    copy.trace_options = dict(mg.trace_options)
-    copy.applied_passes = list(mg.applied_passes)
-    return copy
+    so the copy is needed only when editing a graph by hand. (The transform passes' working copy.)"""
+    return working_copy(mg)

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from chop.errors import ConfigError
+from chop.passes.graph.transforms.prune.select import check_section
+from chop.passes.select import NodeSelector
 from chop.search.space import SearchSpace, SpaceContext, TrialPlan, check_keys, register_space, resolve
 
 KEYS = ("method", "scope", "granularity", "sparsity", "per_layer", "layers", "exclude")
@@ -45,8 +47,10 @@ class PruneSpace(SearchSpace):
             if key in table:
                 section[key] = table[key]
         if self.per_layer:
-            excluded = set(table.get("exclude") or [])
-            layers = [n for n in ctx.prunable if n not in excluded and n in (table.get("layers") or ctx.prunable)]
+            ops = dict(ctx.nodes)  # the same selection as the prune pass's layers/exclude
+            chosen = NodeSelector("name_or_type", tuple(table["layers"]) if table.get("layers") else None,
+                                  tuple(table.get("exclude") or ()))
+            layers = chosen.select(ctx.prunable, lambda name: (name, ops.get(name)))
             section["sparsity"] = {n: self.value(n, "sparsity", table["sparsity"]) for n in layers}
         else:
             section["sparsity"] = self.value("", "sparsity", table["sparsity"])
@@ -56,8 +60,6 @@ class PruneSpace(SearchSpace):
         return resolve(self.section, point)
 
     def reject(self, point: Mapping[str, Any]) -> str | None:
-        from chop.passes.graph.transforms.prune.select import check_section
-
         try:
             check_section("weight", self._weight(point))
         except ConfigError as exc:

@@ -26,7 +26,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from chop.errors import ConfigError, did_you_mean
+from chop.ir.taxonomy import known_ops
+from chop.nn.quantized.specs import check_config_keys
+from chop.nn.quantizers import FORMATS
 from chop.passes.graph.transforms.quantize.check import check_format_config
+from chop.passes.select import NodeSelector
 from chop.search.space import SearchSpace, SpaceContext, TrialPlan, register_space, resolve
 
 OPERANDS = ("data_in_0", "data_in_1", "data_in", "data_out", "weight", "bias")
@@ -42,9 +46,6 @@ def _table_config(where: str, entry: Any) -> Mapping[str, Any]:
 
 def _check_keys_and_formats(where: str, config: Mapping[str, Any]) -> None:
     """Every format named exists and every key is one it knows (fixed when the TOML is read)."""
-    from chop.nn.quantized.specs import check_config_keys
-    from chop.nn.quantizers import FORMATS
-
     names = config.get("name")
     for name in names if isinstance(names, list) else [names]:
         if name in (None, "NA"):
@@ -93,8 +94,6 @@ class QuantizeSpace(SearchSpace):
     @staticmethod
     def _targets(by: str, ops: list[str], entries: Mapping[str, Any], ctx: SpaceContext) -> list[str]:
         if by == "type":
-            from chop.ir.taxonomy import known_ops
-
             for key in [*ops, *entries]:
                 if key not in known_ops():
                     raise ConfigError(f"[search.search_space.quantize] '{key}' is not an op type."
@@ -105,7 +104,7 @@ class QuantizeSpace(SearchSpace):
             if key not in names:
                 raise ConfigError(f"[search.search_space.quantize] the model has no layer '{key}'."
                                   f"{did_you_mean(key, names)}")
-        return [name for name, op in ctx.nodes if op in ops or name in entries]
+        return [name for name, _ in NodeSelector("name_or_type", (*ops, *entries)).select(ctx.nodes)]
 
     def reject(self, point: Mapping[str, Any]) -> str | None:
         for target, config in self.configs.items():

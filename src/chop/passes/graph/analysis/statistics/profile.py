@@ -29,6 +29,7 @@ from chop.passes.graph.analysis.software_metadata import software_slot
 from chop.passes.graph.analysis.statistics.stats import Statistic, make_statistics
 from chop.passes.graph.utils import get_mase_op
 from chop.passes.registry import register_pass
+from chop.passes.select import NodeSelector
 
 PASS = "profile_statistics"
 PROFILE_DEFAULTS = {
@@ -44,14 +45,12 @@ PROFILE_DEFAULTS = {
 
 def _selected(graph, by: str, targets: list[str], key: str) -> list[fx.Node]:
     nodes = list(graph.fx_graph.nodes)
-    known = known_ops() if by == "type" else [n.name for n in nodes]
-    for target in targets:
-        if target not in known:
-            what = "mase op" if by == "type" else "node"
-            raise ConfigError(f"Pass '{PASS}': {key} names unknown {what} '{target}'.{did_you_mean(target, known)}")
-    if by == "type":
-        return [n for n in nodes if get_mase_op(n) in targets]
-    return [n for n in nodes if n.name in targets]
+    chosen = NodeSelector(by, tuple(targets))
+    names = [n.name for n in nodes]
+    for target in chosen.unknown(names, known_ops()):
+        what, known = ("mase op", known_ops()) if by == "type" else ("node", names)
+        raise ConfigError(f"Pass '{PASS}': {key} names unknown {what} '{target}'.{did_you_mean(target, known)}")
+    return chosen.select(nodes, lambda n: (n.name, get_mase_op(n)))
 
 
 class _ActivationProfiler(fx.Interpreter):

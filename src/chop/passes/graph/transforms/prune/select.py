@@ -21,6 +21,7 @@ from chop.passes.args import require_choice
 from chop.passes.graph.transforms.prune.masks import GRANULARITIES, METHODS, SCOPES
 from chop.passes.graph.transforms.prune.modules import PRUNABLE_OPS, is_prunable
 from chop.passes.graph.utils import get_mase_op
+from chop.passes.select import NodeSelector
 
 PASS = "prune"
 SECTION_DEFAULTS: dict[str, Any] = {
@@ -112,17 +113,13 @@ def select_layers(section: str, cfg: Mapping[str, Any], gm: fx.GraphModule) -> l
     if isinstance(cfg["sparsity"], Mapping):
         _check_known(f"'{section}.sparsity'", [k for k in cfg["sparsity"] if k != "default"], gm, candidates)
 
-    def matches(node: fx.Node, entries: list[str]) -> bool:
-        return node.name in entries or get_mase_op(node) in entries
-
-    return [n for n in candidates if (layers is None or matches(n, layers)) and not matches(n, exclude)]
+    chosen = NodeSelector("name_or_type", None if layers is None else tuple(layers), tuple(exclude))
+    return chosen.select(candidates, lambda n: (n.name, get_mase_op(n)))
 
 
 def sparsity_of(node: fx.Node, sparsity: float | Mapping[str, float]) -> float:
     """The layer's sparsity: the number, or its table entry by name, then op, then default."""
     if not isinstance(sparsity, Mapping):
         return sparsity
-    for key in (node.name, get_mase_op(node), "default"):
-        if key in sparsity:
-            return sparsity[key]
-    return 0.0
+    key = NodeSelector("name_or_type", tuple(k for k in sparsity if k != "default")).key(node.name, get_mase_op(node))
+    return sparsity[key] if key is not None else sparsity.get("default", 0.0)

@@ -19,6 +19,7 @@ from chop.errors import ConfigError, did_you_mean
 from chop.ir.taxonomy import known_ops
 from chop.nn.quantized.specs import check_config_keys, input_config
 from chop.nn.quantizers import FORMATS, spec_from_config
+from chop.passes.graph.transforms.quantize.select import selector
 
 BY = ("type", "name", "regex_name")
 AUTO = "auto"
@@ -73,14 +74,8 @@ def _check_entry(key: str, entry: Any, by: str) -> None:
     config = entry.get("config") or {}
     if not isinstance(config, Mapping):
         raise ConfigError(f"Pass 'quantize': '{key}.config' must be a table.")
-    if key != "default":
-        if by == "type" and key not in known_ops():
-            raise ConfigError(f"Pass 'quantize': '{key}' is not an op type.{did_you_mean(key, known_ops())}")
-        if by == "regex_name":
-            try:
-                re.compile(key)
-            except re.error as exc:
-                raise ConfigError(f"Pass 'quantize': '{key}' is not a valid regex ({exc}).") from None
+    if key != "default" and by == "type" and key not in known_ops():
+        raise ConfigError(f"Pass 'quantize': '{key}' is not an op type.{did_you_mean(key, known_ops())}")
     try:
         check_format_config(config)
     except ConfigError as exc:
@@ -96,3 +91,7 @@ def check_quantize_args(args: Mapping[str, Any]) -> None:
     for key, entry in args.items():
         if key not in ("by", "report"):
             _check_entry(key, entry, by)
+    try:
+        selector(args)  # the keys as node selector entries: regexes compile
+    except ConfigError as exc:
+        raise ConfigError(f"Pass 'quantize': {exc}") from None

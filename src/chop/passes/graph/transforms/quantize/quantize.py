@@ -29,7 +29,7 @@ from chop.passes.graph.transforms.quantize.calibrate import (
     resolve_auto,
 )
 from chop.passes.graph.transforms.quantize.check import check_quantize_args
-from chop.passes.graph.transforms.quantize.select import check_node_names, config_for
+from chop.passes.graph.transforms.quantize.select import check_node_names, config_for, selector
 from chop.passes.graph.transforms.quantize.summary import (
     graph_iterator_compare_nodes,
     quantization_histogram,
@@ -85,10 +85,11 @@ def _supported(node: fx.Node, modules: dict) -> bool:
 def _selected(gm: fx.GraphModule, selection: Mapping[str, Any], modules: dict) -> list[tuple[fx.Node, dict]]:
     """(node, config) for every node the selection quantizes."""
     check_node_names(selection, [n.name for n in gm.graph.nodes])
+    chosen = selector(selection)
     plan = []
     for node in gm.graph.nodes:
         mase_op = node.meta["mase"]["common"].get("mase_op")
-        config, explicit = config_for(node.name, mase_op, selection)
+        config, explicit = config_for(node.name, mase_op, selection, chosen)
         if config is None:
             continue
         if not _supported(node, modules):
