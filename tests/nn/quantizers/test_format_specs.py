@@ -82,7 +82,8 @@ INVALID = [
     (IntegerFormat, dict(width=0, frac_width=0), "width=0"),
     (IntegerFormat, dict(width=8.5, frac_width=4), "width=8.5"),
     (IntegerFormat, dict(width=True, frac_width=4), "width=True"),
-    (IntegerFormat, dict(width=8, frac_width=20), "frac_width=20 is more than width=8 + 8"),
+    (IntegerFormat, dict(width=8, frac_width=127), "frac_width=127 must be at most 126"),
+    (IntegerFormat, dict(width=8, frac_width=-65), "frac_width=-65 must be at least -64"),
     (IntegerFormat, dict(width=8, frac_width="4"), "frac_width='4'"),
     (IntegerFormat, dict(width=8, frac_width=4, rounding="nearest"), "rounding='nearest'"),
     (IntegerFormat, dict(width=8, frac_width=4, is_signed="yes"), "is_signed='yes'"),
@@ -171,8 +172,8 @@ def test_shared_optional_keys_and_alias_name():
 
 
 def test_invalid_values_in_a_config_name_the_field():
-    with pytest.raises(ConfigError, match="frac_width=30 is more than width=8"):
-        spec_from_config(dict(LINEAR_CONFIG, weight_frac_width=30), "weight")
+    with pytest.raises(ConfigError, match="frac_width=130 must be at most 126"):
+        spec_from_config(dict(LINEAR_CONFIG, weight_frac_width=130), "weight")
 
 
 def test_formats_without_required_fields_build_from_the_name_alone():

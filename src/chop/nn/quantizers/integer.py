@@ -15,14 +15,14 @@ from typing import ClassVar
 
 import torch
 
-from chop.errors import ConfigError
 from chop.nn.quantizers.base import ClippedRange, NumberFormat, check_bool, check_choice, check_int
 from chop.nn.quantizers.registry import register_format
 
 ROUNDINGS = ("nearest_even", "floor")
 
-#: frac_width may exceed width by this much (all values then lie below 2**-MARGIN).
-FRAC_MARGIN = 8
+#: frac_width may be any integer that keeps the step 2**-frac_width and the largest value
+#: int_max * 2**-frac_width normal float32 numbers, so every grid value is exact in float32.
+MIN_FRAC_WIDTH, MAX_FRAC_WIDTH = -64, 126
 MAX_WIDTH = 32
 
 
@@ -40,15 +40,8 @@ class IntegerFormat(ClippedRange, NumberFormat):
 
     def __post_init__(self):
         check_int(self, "width", 1, MAX_WIDTH)
-        check_int(self, "frac_width")
-        if self.frac_width > self.width + FRAC_MARGIN:
-            raise ConfigError(
-                f"integer: frac_width={self.frac_width} is more than width={self.width} + "
-                f"{FRAC_MARGIN}; every value would be below 2**-{FRAC_MARGIN}, choose a smaller "
-                "frac_width."
-            )
-        if self.frac_width < -64:
-            raise ConfigError(f"integer: frac_width={self.frac_width} must be at least -64.")
+        check_int(self, "frac_width", MIN_FRAC_WIDTH, MAX_FRAC_WIDTH,
+                  hint=" The step 2**-frac_width must be a normal float32 number.")
         check_bool(self, "is_signed")
         check_choice(self, "rounding", ROUNDINGS)
 

@@ -5,6 +5,11 @@ measured directly; inputs are measured by running calibration batches through th
 The measured range r (max |x|, or a quantile of |x| to ignore outliers) sets the integer bits
 i = floor(log2 r) + 1 (so r fits, sign bit aside) and frac = width - 1 - i (width - i unsigned),
 clamped to what the format allows.
+
+Signedness is read per operand, most specific key first (`data_in_0_is_signed`, then
+`data_in_is_signed`, then the shared `is_signed`, default signed), as the format itself reads
+it: an unsigned operand (e.g. the non-negative input after a ReLU) gets the sign bit as one
+more fractional bit.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import torch
 from torch import fx
 
 from chop.errors import ConfigError
-from chop.nn.quantizers.integer import FRAC_MARGIN
+from chop.nn.quantizers.integer import MAX_FRAC_WIDTH, MIN_FRAC_WIDTH
 from chop.passes.args import draw_batches
 
 AUTO = "auto"
@@ -31,12 +36,17 @@ def auto_operands(config: Mapping[str, Any]) -> list[str]:
 
 
 def frac_width_for(range_abs: float, width: int, signed: bool = True) -> int:
-    """The fractional width that fits `range_abs` into `width` bits with the most precision."""
+    """The fractional width that fits `range_abs` into `width` bits with the most precision.
+
+    It follows the data however small it is (max|w| = 4.1e-4 in 8 signed bits: frac 18), within
+    the fractional widths the format allows. An all-zero (or unmeasurable) range fits any
+    fraction; it gets `width`, i.e. the range [-1/2, 1/2) signed, [0, 1) unsigned.
+    """
     if not range_abs > 0 or not math.isfinite(range_abs):
-        return width + FRAC_MARGIN if signed else width
+        return width
     int_bits = math.floor(math.log2(range_abs)) + 1
     frac = width - int_bits - (1 if signed else 0)
-    return max(-64, min(frac, width + FRAC_MARGIN))
+    return max(MIN_FRAC_WIDTH, min(frac, MAX_FRAC_WIDTH))
 
 
 def measure(x: torch.Tensor, statistic: str, quantile: float) -> float:
@@ -101,13 +111,26 @@ def input_ranges(gm: fx.GraphModule, nodes: set[str], batches: Iterable | None,
     return interp.ranges
 
 
+def operand_field(config: Mapping[str, Any], operand: str, field: str, default: Any) -> Any:
+    """`operand`'s value of a format field, the most specific key first: `data_in_0_<field>`,
+    then `data_in_<field>`, then the shared `<field>` (as the quantized module reads them)."""
+    keys = [f"{operand}_{field}"]
+    if operand.startswith("data_in_"):
+        keys.append(f"data_in_{field}")
+    keys.append(field)
+    for key in keys:
+        if key in config and config[key] != "NA":
+            return config[key]
+    return default
+
+
 def resolve_auto(config: dict, node_name: str, module: torch.nn.Module | None,
                  ranges: Mapping[str, list[float]], calibration: Mapping[str, Any]) -> dict:
     """`config` with every "auto" frac width replaced by a calibrated integer."""
     resolved = dict(config)
-    signed = config.get("is_signed", True)
     for operand in auto_operands(config):
-        width = config.get(f"{operand}_width", config.get("width"))
+        signed = bool(operand_field(config, operand, "is_signed", True))
+        width = operand_field(config, operand, "width", None)
         if not isinstance(width, int):
             raise ConfigError(f"Pass 'quantize': '{operand}_frac_width' is 'auto' for {node_name} "
                               f"but '{operand}_width' is not given.")

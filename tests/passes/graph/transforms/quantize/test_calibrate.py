@@ -1,0 +1,98 @@
+"""Calibration of "auto" fractional widths: per-operand signedness, no cap on small data."""
+
+import pytest
+import torch
+from torch import nn
+
+from chop import MaseGraph
+from chop.nn.quantizers import IntegerFormat
+from chop.passes.graph import (
+    add_common_metadata_analysis_pass,
+    init_metadata_analysis_pass,
+    quantize_transform_pass,
+)
+from chop.passes.graph.transforms.quantize.calibrate import frac_width_for, operand_field
+
+
+class TwoLayers(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.relu, self.fc2 = nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 4)
+
+    def forward(self, x):
+        return self.fc2(self.relu(self.fc1(x)))
+
+
+def graph():
+    torch.manual_seed(0)
+    mg = MaseGraph(TwoLayers())
+    mg, _ = init_metadata_analysis_pass(mg, None)
+    mg, _ = add_common_metadata_analysis_pass(mg, {"dummy_in": {"x": torch.randn(4, 16)}})
+    return mg
+
+
+def batches():
+    gen = torch.Generator().manual_seed(1)
+    return [{"x": torch.randn(64, 16, generator=gen) * 3} for _ in range(4)]
+
+
+AUTO = {"name": "integer", "data_in_width": 4, "data_in_frac_width": "auto",
+        "weight_width": 8, "weight_frac_width": 4, "bias_width": 8, "bias_frac_width": 4}
+
+
+def test_non_negative_inputs_after_relu_get_the_sign_bit_as_a_fraction_bit():
+    signed, _ = quantize_transform_pass(graph(), {"by": "name", "fc2": {"config": AUTO},
+                                                  "input_generator": batches()})
+    unsigned_config = {**AUTO, "data_in_is_signed": False}
+    unsigned, result = quantize_transform_pass(graph(), {"by": "name", "fc2": {"config": unsigned_config},
+                                                         "input_generator": batches()})
+    s_spec = signed.modules["fc2"].x_quantizer
+    u_spec = unsigned.modules["fc2"].x_quantizer
+    assert u_spec.is_signed is False and s_spec.is_signed is True
+    assert u_spec.frac_width == s_spec.frac_width + 1
+    # The measured maximum still fits the unsigned range (within half a step), but not with
+    # one more fraction bit: the extra bit is earned, not a lost sign bit.
+    hidden = torch.relu(graph().modules["fc1"](torch.cat([b["x"] for b in batches()])))
+    top = hidden.max().item()
+    assert top <= u_spec.max_value + 2.0 ** -u_spec.frac_width / 2
+    assert top > IntegerFormat(4, u_spec.frac_width + 1, is_signed=False).max_value
+    assert result["configs"]["fc2"]["data_in_frac_width"] == u_spec.frac_width
+
+
+def test_signedness_and_width_are_read_most_specific_first():
+    config = {"is_signed": True, "data_in_is_signed": False, "data_in_1_is_signed": True,
+              "width": 6, "weight_width": 8}
+    assert operand_field(config, "data_in_0", "is_signed", True) is False
+    assert operand_field(config, "data_in_1", "is_signed", True) is True
+    assert operand_field(config, "weight", "is_signed", True) is True
+    assert operand_field(config, "weight", "width", None) == 8
+    assert operand_field(config, "bias", "width", None) == 6
+    assert operand_field({"is_signed": "NA"}, "bias", "is_signed", True) is True
+
+
+@pytest.mark.parametrize("signed", [True, False])
+def test_tiny_ranges_are_not_capped(signed):
+    assert frac_width_for(4.1e-4, 8, signed) == (18 if signed else 19)
+    weight = torch.linspace(-4.1e-4, 4.1e-4, 1001)
+    if not signed:
+        weight = weight.abs()
+    fitted = IntegerFormat(8, frac_width_for(4.1e-4, 8, signed), is_signed=signed)
+    capped = IntegerFormat(8, 16, is_signed=signed)
+    assert fitted(weight).abs().max() == pytest.approx(4.1e-4, abs=2.0 ** -19)
+    assert fitted(weight).unique().numel() > 3 * capped(weight).unique().numel()
+
+
+def test_auto_weight_frac_width_follows_a_tiny_weight():
+    mg = graph()
+    with torch.no_grad():
+        mg.modules["fc2"].weight.mul_(4.1e-4 / mg.modules["fc2"].weight.abs().max())
+    config = {**AUTO, "data_in_frac_width": 4, "weight_frac_width": "auto"}
+    q, _ = quantize_transform_pass(mg, {"by": "name", "fc2": {"config": config}})
+    assert q.modules["fc2"].w_quantizer.frac_width == 18
+
+
+def test_zero_range_and_frac_width_limits():
+    assert frac_width_for(0.0, 8) == 8
+    assert frac_width_for(float("nan"), 8) == 8
+    assert frac_width_for(2.0**-200, 8) == 126
+    assert frac_width_for(2.0**100, 8) == -64
