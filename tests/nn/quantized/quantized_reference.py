@@ -36,6 +36,24 @@ FORMATS: dict[str, tuple[dict, Callable[[torch.Tensor], torch.Tensor]]] = {
 }
 
 
+def operand_quantizers(format_name: str, module: nn.Module) -> tuple[Callable, Callable]:
+    """(input quantizer, parameter quantizer) of the reference. Block formats block along a
+    conv's reduction: the input along its channels, the weight along Cin*kernel (its rows when
+    flattened to [Cout, -1]); everything else along the last dim."""
+    _, quantize = FORMATS[format_name]
+    if format_name != "block_fp" or not isinstance(module, nn.modules.conv._ConvNd):
+        return quantize, quantize
+    channel_dim = -(len(module.kernel_size) + 1)
+
+    def along_channels(x: torch.Tensor) -> torch.Tensor:
+        return quantize(x.movedim(channel_dim, -1)).movedim(-1, channel_dim)
+
+    def along_reduction(w: torch.Tensor) -> torch.Tensor:
+        return quantize(w.reshape(w.shape[0], -1)).reshape(w.shape) if w.dim() > 1 else quantize(w)
+
+    return along_channels, along_reduction
+
+
 def with_quantized_parameters(float_module: nn.Module, quantize: Callable,
                               parameters: tuple[str, ...] = ("weight", "bias")) -> nn.Module:
     """A deep copy of `float_module` whose parameters hold their quantized values; run it on

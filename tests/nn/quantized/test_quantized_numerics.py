@@ -7,7 +7,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from quantized_reference import FORMATS, with_quantized_parameters
+from quantized_reference import FORMATS, operand_quantizers, with_quantized_parameters
 from torch import nn
 
 from chop.nn.quantized import QUANTIZABLE, from_float
@@ -46,14 +46,15 @@ MODULES = {
 def test_output_equals_float_op_on_quantized_operands(op, format_name, training):
     torch.manual_seed(0)
     make, shape = MODULES[op]
-    config, quantize = FORMATS[format_name]
+    config, _ = FORMATS[format_name]
     float_module = randomized(make()).train(training)
-    reference = with_quantized_parameters(float_module, quantize)
+    quantize_input, quantize_parameter = operand_quantizers(format_name, float_module)
+    reference = with_quantized_parameters(float_module, quantize_parameter)
     quantized = from_float(float_module, config)
     x = torch.randn(shape) * 3
 
     out = quantized(x)
-    expected = reference(quantize(x))
+    expected = reference(quantize_input(x))
 
     torch.testing.assert_close(out, expected, rtol=0, atol=0)
     assert not torch.equal(out, float_module(x)), "quantization changed nothing: weak test"

@@ -104,3 +104,46 @@ def symmetric_fixed_elements(width: int) -> np.ndarray:
     """k / 2**(width-2), |k| <= 2**(width-1) - 1."""
     limit = 2 ** (width - 1) - 1
     return np.arange(-limit, limit + 1, dtype=np.float64) / 2.0 ** (width - 2)
+
+
+def block_ids(shape: tuple[int, ...], block_size, dims) -> np.ndarray:
+    """Per element of a tensor of `shape`, the id of its block: the blocked axis is `dims`
+    (default: the last) flattened in order, rows are the other dims; a block is r rows by c
+    elements of the blocked axis (block_size an int c, or [r, c]). Index arithmetic only."""
+    shape = tuple(shape) or (1,)
+    ndim = len(shape)
+    blocked = [ndim - 1] if dims is None else [d % ndim for d in dims]
+    rows = [d for d in range(ndim) if d not in blocked]
+    r, c = (1, block_size) if isinstance(block_size, int) else tuple(block_size)
+    n_cols = math.prod(shape[d] for d in blocked)
+    index = np.indices(shape)
+    row = (np.ravel_multi_index([index[d] for d in rows], [shape[d] for d in rows])
+           if rows else np.zeros(shape, dtype=np.int64))
+    col = np.ravel_multi_index([index[d] for d in blocked], [shape[d] for d in blocked])
+    return (row // r) * (n_cols // c + 1) + col // c
+
+
+def block_scaled_nd(x: np.ndarray, block_size, dims, offset: int, smin: int, smax: int,
+                    round_elements, block_exponent=None) -> np.ndarray:
+    """Block-scaled quantization from the definition, block by block (see `block_ids`):
+    X = clamp(block_exponent(max|block|) - offset, smin, smax) (floor(log2) by default; an
+    all-zero or all-NaN block gets smin), elements round_elements(x / 2**X) * 2**X; NaN stays NaN
+    and plays no part in a block's maximum."""
+    x = np.asarray(x, dtype=np.float64)
+    ids = block_ids(x.shape, block_size, dims).ravel()
+    flat = x.ravel()
+    out = np.empty_like(flat)
+    order = np.argsort(ids, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(ids[order]) != 0])
+    for where in np.split(order, starts[1:]):
+        values = flat[where]
+        finite = np.abs(values[~np.isnan(values)])
+        amax = finite.max() if finite.size else 0.0
+        if amax > 0:
+            shared = (math.frexp(amax)[1] - 1) if block_exponent is None else block_exponent(amax)
+        else:
+            shared = smin + offset
+        scale = min(max(shared - offset, smin, -127), smax, 127)
+        quantized = round_elements(values / 2.0**scale) * 2.0**scale
+        out[where] = np.where(np.isnan(values), np.nan, quantized)
+    return out.reshape(x.shape)

@@ -42,7 +42,7 @@ LINEAR_CONFIG = {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4,
 
 
 def test_registry_holds_every_format_and_the_fixed_alias():
-    assert FORMATS.names() == ["binary", "block_fp", "fixed", "integer", "log",
+    assert FORMATS.names() == ["binary", "block_fp", "block_log", "block_minifloat", "fixed", "integer", "log",
                                "minifloat_denorm", "minifloat_ieee", "mxfp", "mxint", "ternary"]
     assert get_format("fixed") is get_format("integer") is IntegerFormat
     for name in FORMATS:

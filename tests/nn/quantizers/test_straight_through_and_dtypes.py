@@ -52,12 +52,43 @@ def test_dtype_is_preserved_and_values_match_float32(spec, dtype):
 @pytest.mark.parametrize("spec", CLIPPED, ids=str)
 def test_gradient_is_one_inside_the_range_and_zero_outside(spec):
     lo, hi = spec.grad_range
-    inside = torch.linspace(lo, hi, 101)
+    inside = torch.linspace(lo, hi, 101)[1:-1]
     outside = torch.tensor([lo - 1.0, hi + 1.0, 10 * hi + 10, 10 * lo - 10])
     x = torch.cat([inside, outside]).requires_grad_()
     spec.quantize(x).sum().backward()
-    assert torch.equal(x.grad[:101], torch.ones(101))
-    assert torch.equal(x.grad[101:], torch.zeros(4))
+    assert torch.equal(x.grad[:99], torch.ones(99))
+    assert torch.equal(x.grad[99:], torch.zeros(4))
+
+
+@pytest.mark.parametrize("spec", [s for s in CLIPPED if not isinstance(s, IntegerFormat)], ids=str)
+def test_non_fixed_point_ranges_include_both_ends(spec):
+    x = torch.tensor(spec.grad_range).requires_grad_()
+    spec.quantize(x).sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]
+
+
+FIXED_POINT_ENDS = [IntegerFormat(4, 2), IntegerFormat(3, 0, is_signed=False),
+                    IntegerFormat(5, -1), IntegerFormat(4, 2, rounding="floor")]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16, torch.float16])
+@pytest.mark.parametrize("spec", FIXED_POINT_ENDS, ids=str)
+def test_fixed_point_gradient_range_is_one_rule_in_every_dtype(spec, dtype):
+    """Gradient where x rounds into the range: [min - step/2, max + step/2) for nearest-even,
+    [min, max + step) for floor; the same points give the same gradient in every dtype
+    (float32 runs the fused kernel, the others the generic path)."""
+    lo, hi = spec.grad_range
+    nudge = spec.step / 8  # small values of few bits: exact in bfloat16 too
+    if spec.rounding == "nearest_even":
+        assert (lo, hi) == (spec.min_value - spec.step / 2, spec.max_value + spec.step / 2)
+    else:
+        assert (lo, hi) == (spec.min_value, spec.max_value + spec.step)
+    points = [lo - nudge, lo, lo + nudge, hi - nudge, hi, hi + nudge]
+    x = torch.tensor(points, dtype=dtype)
+    assert x.double().tolist() == points
+    x.requires_grad_()
+    spec.quantize(x).sum().backward()
+    assert x.grad.tolist() == [0.0, 1.0, 1.0, 1.0, 0.0, 0.0]
 
 
 @pytest.mark.parametrize("spec", [BlockFPFormat(4, block_size=4), MXIntFormat(), MXFPFormat(4, 2),

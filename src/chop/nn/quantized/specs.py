@@ -24,6 +24,7 @@ from torch import nn
 
 from chop.errors import ConfigError, did_you_mean
 from chop.nn.quantizers import NumberFormat, get_format, spec_from_config
+from chop.nn.quantized.blocking import along_reduction
 from chop.nn.quantized.ops import QuantizableOp
 
 #: Config key prefixes, most specific first.
@@ -63,10 +64,12 @@ def operand_specs(op: QuantizableOp, module: nn.Module,
     check_config_keys(config)
     specs: dict[str, NumberFormat] = {}
     for index, operand in enumerate(op.inputs):
-        specs[operand] = spec_from_config(input_config(config, index), "data_in")
+        spec = spec_from_config(input_config(config, index), "data_in")
+        specs[operand] = None if spec is None else along_reduction(spec, module, operand)
     for name in op.parameters:
         if getattr(module, name, None) is not None:
-            specs[name] = spec_from_config(config, name)
+            spec = spec_from_config(config, name)
+            specs[name] = None if spec is None else along_reduction(spec, module, name)
     output = spec_from_config(config, "data_out", optional=True)
     if output is not None:
         specs["data_out_0"] = output

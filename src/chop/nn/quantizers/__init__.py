@@ -19,6 +19,8 @@ from chop.nn.quantizers.binary import (
     ternary_quantizer,
 )
 from chop.nn.quantizers.block_fp import BlockFPFormat, block_fp_quantizer
+from chop.nn.quantizers.block_log import BlockLogFormat, block_log_quantizer
+from chop.nn.quantizers.block_minifloat import BlockMinifloatFormat, block_minifloat_quantizer
 from chop.nn.quantizers.config import spec_from_config
 from chop.nn.quantizers.integer import IntegerFormat, integer_quantizer
 from chop.nn.quantizers.log import LogFormat, log_quantizer
@@ -48,6 +50,8 @@ __all__ = [
     "MX_ELEMENTS",
     "BinaryFormat",
     "BlockFPFormat",
+    "BlockLogFormat",
+    "BlockMinifloatFormat",
     "IntegerFormat",
     "LogFormat",
     "MXFPFormat",
@@ -58,6 +62,8 @@ __all__ = [
     "TernaryFormat",
     "binary_quantizer",
     "block_fp_quantizer",
+    "block_log_quantizer",
+    "block_minifloat_quantizer",
     "format_names",
     "get_format",
     "integer_quantizer",

@@ -6,19 +6,25 @@ its fields in `__post_init__` (a `ConfigError` naming the field), and `spec.quan
 `spec(x)`) returns `x` rounded onto the format's grid with a straight-through gradient.
 
 Arithmetic: half-precision inputs are quantized in float32 (float64 inputs in float64) and the
-result is cast back to the input dtype. A grid value that the input dtype cannot hold (e.g. a
-16-bit fixed-point value in bfloat16) is then rounded by that final cast; every format whose grid
-fits the dtype gives exact grid values.
+result is cast back to the input dtype. A grid value that the input dtype cannot hold exactly
+(e.g. a 16-bit fixed-point value in bfloat16) is then rounded by that final cast; a grid value
+beyond the dtype's largest finite value is never made: saturating formats saturate at their
+largest grid value that the dtype holds (minifloat 8/5 in float16: 57344, not inf).
+
+NaN in gives NaN out, in every format and dtype, and touches nothing else (a NaN never changes
+a block's shared scale).
 
 Gradient (straight-through estimator): the backward pass is the identity where `x` lies inside
-the format's representable range `[min_value, max_value]` and zero outside it, where the output
-saturates (the "clipped" STE). Formats without a fixed range (block formats, ternary) pass the
-gradient everywhere.
+the format's `grad_range` and zero outside it, where the output saturates (the "clipped" STE).
+For most formats that range is `[min_value, max_value]`; fixed point passes the gradient where
+x *rounds* into its integer range (see `IntegerFormat.grad_range`), in every dtype. Formats
+without a fixed range (block formats, ternary) pass the gradient everywhere.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -149,58 +155,89 @@ def round_to_float_grid(x: torch.Tensor, fraction_bits: int, min_exponent: int,
     return mul_pow2(scaled, quantum, lowest, highest)
 
 
-def pad_last_dim(x: torch.Tensor, block_size: int) -> tuple[torch.Tensor, int]:
-    """View x (at least 1-d) as (..., n_blocks, block_size), padding the last dim with zeros."""
-    if x.dim() == 0:
-        x = x.reshape(1)
-    length = x.shape[-1]
-    pad = (-length) % block_size
-    if pad:
-        x = torch.nn.functional.pad(x, (0, pad))
-    return x.reshape(*x.shape[:-1], -1, block_size), length
-
-
-def unpad_last_dim(blocks: torch.Tensor, length: int, shape: torch.Size) -> torch.Tensor:
-    """Undo `pad_last_dim`."""
-    flat = blocks.reshape(*blocks.shape[:-2], -1)[..., :length]
-    return flat.reshape(shape)
-
-
 # --------------------------------------------------------------------------------------------
 # The straight-through estimator.
 
 
 class _StraightThrough(torch.autograd.Function):
-    """Forward: the quantized tensor. Backward: identity, masked to the in-range elements.
+    """Forward: the quantized tensor. Backward: identity, masked to the elements where
+    `grad_mask(x)` is true.
 
     The rounding runs inside `forward`, so its result is a tensor of its own, not an input
     returned as is: an in-place op after it (ReLU(inplace=True)) then keeps a correct gradient.
     """
 
     @staticmethod
-    def forward(ctx, x, rounding, lo, hi):
-        ctx.bounds = (lo, hi)
-        ctx.save_for_backward(x if lo is not None else None)
+    def forward(ctx, x, rounding, grad_mask):
+        ctx.grad_mask = grad_mask
+        ctx.save_for_backward(x if grad_mask is not None else None)
         return rounding(x)
 
     @staticmethod
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
         if x is None:
-            return grad_output, None, None, None
-        lo, hi = ctx.bounds
-        inside = x.clamp(lo, hi) == x  # (torch.where/masked_fill are slow on CPU)
-        return grad_output * inside, None, None, None
+            return grad_output, None, None
+        return grad_output * ctx.grad_mask(x.detach()), None, None
+
+
+def range_mask(lo: float, hi: float) -> Callable[[torch.Tensor], torch.Tensor]:
+    """x -> (lo <= x <= hi), the mask of the clipped straight-through estimator."""
+
+    def mask(x: torch.Tensor) -> torch.Tensor:
+        return x.clamp(lo, hi) == x  # (torch.where/masked_fill are slow on CPU)
+
+    return mask
 
 
 def straight_through(x: torch.Tensor, rounding: Callable[[torch.Tensor], torch.Tensor],
-                     grad_range: tuple[float, float] | None) -> torch.Tensor:
-    """`rounding(x)` in the forward pass; the gradient flows to `x` inside `grad_range`."""
+                     grad_mask: Callable[[torch.Tensor], torch.Tensor] | None) -> torch.Tensor:
+    """`rounding(x)` in the forward pass; the gradient flows to `x` where `grad_mask(x)`
+    (everywhere when it is None)."""
     if not (torch.is_grad_enabled() and x.requires_grad):
         with torch.no_grad():
             return rounding(x)
-    lo, hi = grad_range if grad_range is not None else (None, None)
-    return _StraightThrough.apply(x, rounding, lo, hi)
+    return _StraightThrough.apply(x, rounding, grad_mask)
+
+
+def keep_nan(x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """`out` with NaN wherever `x` is NaN (x and out of one shape).
+
+    A sum is NaN when any term is (and, harmlessly, when +inf meets -inf): one read-only pass
+    decides whether the masking pass is needed at all.
+    """
+    if torch.isnan(x.detach().sum()):
+        return torch.where(torch.isnan(x), x.detach(), out)
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def grid_limits_in(spec: NumberFormat, dtype: torch.dtype) -> tuple[float, float] | None:
+    """(lowest, highest) grid values of a saturating `spec` that `dtype` holds as finite
+    numbers, when its grid reaches beyond them (None otherwise).
+
+    Found by bisection over float32 magnitudes: the grid is monotone in x, so the largest x
+    whose quantized value is still finite in `dtype` gives the largest such grid value.
+    """
+    top = float(torch.finfo(dtype).max)
+    if not (spec.max_value > top or spec.min_value < -top):
+        return None
+
+    def quantized(value: float) -> float:
+        return float(spec._quantize(torch.tensor([value], dtype=torch.float32))[0])
+
+    def last_inside(sign: float) -> float:
+        lo, hi = 0, int(torch.tensor(top, dtype=torch.float32).view(torch.int32))
+        while lo < hi:  # invariant: |quantized(sign * f(lo))| <= top
+            mid = (lo + hi + 1) // 2
+            value = float(torch.tensor(mid, dtype=torch.int32).view(torch.float32))
+            if abs(quantized(sign * value)) <= top:
+                lo = mid
+            else:
+                hi = mid - 1
+        return quantized(sign * float(torch.tensor(lo, dtype=torch.int32).view(torch.float32)))
+
+    return last_inside(-1.0), last_inside(1.0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -226,6 +263,11 @@ class NumberFormat:
         """Storage bits per element (block formats include their shared scale, amortised)."""
         raise NotImplementedError
 
+    def storage_bits(self, shape: tuple[int, ...] | list[int] | None) -> float:
+        """Storage bits per element of a tensor of `shape` (block formats count the scales
+        that tensor really stores, partial blocks included); `bits` for the others."""
+        return self.bits
+
     @property
     def type(self) -> str:
         """The metadata `type` string of this format (e.g. "fixed")."""
@@ -241,6 +283,12 @@ class NumberFormat:
         """Where the straight-through gradient is 1 (None: everywhere)."""
         return None
 
+    def grad_mask(self, x: torch.Tensor) -> torch.Tensor | None:
+        """Where the straight-through gradient passes, as a bool tensor like `x` (None:
+        everywhere); the default reads `grad_range`, ends included."""
+        bounds = self.grad_range
+        return None if bounds is None else range_mask(*bounds)(x)
+
     # -- shared behaviour -----------------------------------------------------------------------
     def quantize(self, x: torch.Tensor, **kwargs) -> torch.Tensor:
         """x rounded onto this format's grid; same dtype and device; straight-through grad."""
@@ -251,9 +299,16 @@ class NumberFormat:
         def rounding(t: torch.Tensor) -> torch.Tensor:
             if t.numel() == 0:
                 return t.detach().clone()
-            return self._quantize(t.detach().to(compute_dtype(t)), **kwargs).to(t.dtype)
+            work = t.detach().to(compute_dtype(t))
+            out = keep_nan(work, self._quantize(work, **kwargs))
+            if work.dtype != t.dtype and isinstance(self, ClippedRange):
+                limits = grid_limits_in(self, t.dtype)
+                if limits is not None:
+                    out = out.clamp_(*limits)
+            return out.to(t.dtype)
 
-        return straight_through(x, rounding, self.grad_range)
+        mask = None if self.grad_range is None else self.grad_mask
+        return straight_through(x, rounding, mask)
 
     def __call__(self, x: torch.Tensor, **kwargs) -> torch.Tensor:
         return self.quantize(x, **kwargs)

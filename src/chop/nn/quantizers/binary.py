@@ -84,15 +84,15 @@ class TernaryFormat(NumberFormat):
         check_real(self, "scale", positive=True, words=("mean",))
 
     def _quantize(self, x: torch.Tensor) -> torch.Tensor:
-        magnitude = x.abs()
+        magnitude = x.abs()  # NaN elements are neither kept nor counted (they stay NaN)
         if self.threshold is None:
-            threshold = self.threshold_factor * magnitude.mean()
+            threshold = self.threshold_factor * magnitude.nanmean()
         else:
             threshold = torch.tensor(float(self.threshold), dtype=x.dtype, device=x.device)
         kept = magnitude > threshold
         if self.scale == "mean":
             count = kept.sum().clamp(min=1)
-            alpha = (magnitude * kept).sum() / count
+            alpha = torch.where(kept, magnitude, 0.0).sum() / count
         else:
             alpha = torch.tensor(float(self.scale), dtype=x.dtype, device=x.device)
         return torch.sign(x).mul_(kept).mul_(alpha)

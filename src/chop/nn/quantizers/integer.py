@@ -6,6 +6,12 @@
 
 `round` is half-to-even ("nearest_even", the default; `torch.round`) or "floor". Registered as
 "integer" and as its alias "fixed"; its metadata type is "fixed", precision [width, frac_width].
+
+Straight-through gradient, the same in every dtype: it passes where x *rounds* into the integer
+range, lo <= round(x * 2**f) <= hi, i.e. on [min_value - step/2, max_value + step/2) for
+nearest-even (the ends follow the ties: the lower end is kept, the upper end is not, for
+width >= 2) and on [min_value, max_value + step) for floor. This is the rule of PyTorch's fused
+fake-quant kernel, which float32 uses for speed.
 """
 
 from __future__ import annotations
@@ -15,7 +21,15 @@ from typing import ClassVar
 
 import torch
 
-from chop.nn.quantizers.base import ClippedRange, NumberFormat, check_bool, check_choice, check_int
+from chop.nn.quantizers.base import (
+    ClippedRange,
+    NumberFormat,
+    check_bool,
+    check_choice,
+    check_int,
+    compute_dtype,
+    keep_nan,
+)
 from chop.nn.quantizers.registry import register_format
 
 ROUNDINGS = ("nearest_even", "floor")
@@ -64,19 +78,39 @@ class IntegerFormat(ClippedRange, NumberFormat):
     def quantize(self, x: torch.Tensor, **kwargs) -> torch.Tensor:
         """As `NumberFormat.quantize`; float32 round-half-even runs PyTorch's fused fake-quant
         kernel (same values bit for bit, one op forward and backward: training with fixed point
-        in the loop costs ~40% less). Its straight-through gradient passes where x rounds into
-        the range, i.e. up to half a step beyond `min_value`/`max_value`."""
+        in the loop costs ~40% less), with NaN put back where the kernel makes a number."""
         if (isinstance(x, torch.Tensor) and x.dtype == torch.float32 and not kwargs
                 and self.rounding == "nearest_even" and self.int_max < 2**31
                 and abs(self.frac_width) <= 60 and x.numel() > 0):
-            return torch.fake_quantize_per_tensor_affine(
-                x, 2.0**-self.frac_width, 0, self.int_min, self.int_max)
+            return keep_nan(x, torch.fake_quantize_per_tensor_affine(
+                x, 2.0**-self.frac_width, 0, self.int_min, self.int_max))
         return super().quantize(x, **kwargs)
 
-    def _quantize(self, x: torch.Tensor) -> torch.Tensor:
+    def _round_scaled(self, x: torch.Tensor) -> torch.Tensor:
+        """round(x * 2**frac_width), unclamped: the integer x rounds to."""
         scaled = x * 2.0**self.frac_width
-        rounded = scaled.round_() if self.rounding == "nearest_even" else scaled.floor_()
+        return scaled.round_() if self.rounding == "nearest_even" else scaled.floor_()
+
+    def _quantize(self, x: torch.Tensor) -> torch.Tensor:
+        rounded = self._round_scaled(x)
         return rounded.clamp_(self.int_min, self.int_max).mul_(2.0**-self.frac_width)
+
+    @property
+    def step(self) -> float:
+        return 2.0**-self.frac_width
+
+    @property
+    def grad_range(self) -> tuple[float, float]:
+        """The ends of the interval where x rounds into the range (see the module docstring for
+        which end is included)."""
+        if self.rounding == "nearest_even":
+            return (self.min_value - self.step / 2, self.max_value + self.step / 2)
+        return (self.min_value, self.max_value + self.step)
+
+    def grad_mask(self, x: torch.Tensor) -> torch.Tensor:
+        """lo <= round(x * 2**frac_width) <= hi, computed as the forward pass rounds."""
+        rounded = self._round_scaled(x.to(compute_dtype(x)))
+        return rounded.clamp(self.int_min, self.int_max) == rounded
 
     @property
     def bits(self) -> int:

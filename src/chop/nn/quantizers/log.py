@@ -40,6 +40,22 @@ SQRT2_FRACTION_FLOAT64 = int(np.array(math.sqrt(2), np.float64).view(np.int64)) 
 MIN_POWER = -125
 
 
+def nearest_power(magnitude: torch.Tensor) -> torch.Tensor:
+    """round(log2 m) for non-negative normal m, as int32: the power of two nearest by ratio.
+
+    m = 1.f * 2**e; log2 m = e + log2(1.f) rounds up when 1.f > sqrt(2). sqrt(2) is irrational,
+    so comparing the fraction bits with those of the float next to it is exact. Subnormals
+    (and 0) read as e = -127 (float32) / -1023 (float64).
+    """
+    exponent = binade_exponent(magnitude)
+    fraction = fraction_bits(magnitude)
+    if magnitude.dtype == torch.float64:
+        round_up = fraction >= SQRT2_FRACTION_FLOAT64  # float64's sqrt(2) is above it
+    else:
+        round_up = fraction > SQRT2_FRACTION_FLOAT32  # float32's sqrt(2) is below it
+    return exponent.add_(round_up)
+
+
 @register_format("log")
 @dataclass(frozen=True)
 class LogFormat(SymmetricRange, NumberFormat):
@@ -75,16 +91,7 @@ class LogFormat(SymmetricRange, NumberFormat):
 
     def _quantize(self, x: torch.Tensor) -> torch.Tensor:
         magnitude = x.abs().clamp_(max=self.max_value)
-        # magnitude = 1.f * 2**e (normal). log2 = e + log2(1.f) rounds up when 1.f > sqrt(2);
-        # sqrt(2) is irrational, so comparing the fraction bits with those of the float next
-        # to it is exact. Subnormals (and 0) read as e = -127 and so fall below min_exponent.
-        exponent = binade_exponent(magnitude)
-        fraction = fraction_bits(magnitude)
-        if x.dtype == torch.float64:
-            round_up = fraction >= SQRT2_FRACTION_FLOAT64  # float64's sqrt(2) is above it
-        else:
-            round_up = fraction > SQRT2_FRACTION_FLOAT32  # float32's sqrt(2) is below it
-        power = exponent.add_(round_up)
+        power = nearest_power(magnitude)
         keep = power >= self.min_exponent
         power.clamp_(self.min_exponent, self.max_exponent)
         values = torch.copysign(pow2(power, x.dtype), x)

@@ -1,5 +1,6 @@
-"""OCP Microscaling (MX v1.0) formats: blocks of `block_size` (default 32) elements along the
-last dimension share one power-of-two scale X (an E8M0 code: exponents -127 .. 127).
+"""OCP Microscaling (MX v1.0) formats: blocks of `block_size` (default 32) elements share one
+power-of-two scale X (an E8M0 code: exponents -127 .. 127). Blocks run along the last dim by
+default and along the reduction in quantized convs (`block_dims`; see `blocks.py`).
 
 For a block with largest magnitude a and element types whose largest power of two is emax_elem:
     X = clamp(floor(log2 a) - emax_elem, -127, 127),   q(x) = element(x / 2**X) * 2**X
@@ -15,7 +16,8 @@ All have subnormals (exponent code 0). mxint elements are `width`-bit (MXINT8: 8
 fixed point with one integer bit, i.e. k / 2**(width-2) (INT8: implicit scale 2**-6, emax_elem 0),
 used symmetrically (|k| <= 2**(width-1) - 1) so that q(-x) = -q(x).
 
-Storage: bits = width + 8 / block_size (the E8M0 scale amortised; 8.25 for MXFP8 with 32).
+Storage: bits = width + 8 / block_size (the E8M0 scale amortised; 8.25 for MXFP8 with 32);
+`storage_bits(shape)` counts the partial blocks of a real tensor.
 The gradient is straight-through everywhere.
 """
 
@@ -29,10 +31,11 @@ import torch
 from chop.errors import ConfigError
 from chop.nn.quantizers.base import NumberFormat, check_int, round_to_float_grid
 from chop.nn.quantizers.block_fp import (
-    MAX_BLOCK_SIZE,
+    BlockScaled,
     block_scaled_quantize,
     fixed_point_elements,
 )
+from chop.nn.quantizers.blocks import check_block_fields
 from chop.nn.quantizers.registry import register_format
 
 SCALE_BITS = 8
@@ -66,14 +69,15 @@ def _valid_elements() -> str:
 
 @register_format("mxfp")
 @dataclass(frozen=True)
-class MXFPFormat(NumberFormat):
+class MXFPFormat(BlockScaled, NumberFormat):
     """MXFP8/6/4: OCP floating-point elements with a shared E8M0 scale per block."""
 
     name: ClassVar[str] = "mxfp"
 
     width: int = 8
     exponent_width: int = 4
-    block_size: int = 32
+    block_size: int | tuple[int, int] = 32
+    block_dims: tuple[int, ...] | None = None
 
     def __post_init__(self):
         check_int(self, "width", 4, 8)
@@ -83,7 +87,7 @@ class MXFPFormat(NumberFormat):
                 f"mxfp: width={self.width}, exponent_width={self.exponent_width} is not an OCP "
                 f"MX element type; valid: {_valid_elements()}."
             )
-        check_int(self, "block_size", 1, MAX_BLOCK_SIZE)
+        check_block_fields(self)
 
     @property
     def element(self) -> MXElement:
@@ -96,12 +100,12 @@ class MXFPFormat(NumberFormat):
             return round_to_float_grid(y, element.mantissa_width, 1 - element.bias,
                                        element.max_value)
 
-        return block_scaled_quantize(x, self.block_size, element.emax, SCALE_MIN, SCALE_MAX,
+        return block_scaled_quantize(x, self, element.emax, SCALE_MIN, SCALE_MAX,
                                      quantize_elements)
 
     @property
-    def bits(self) -> float:
-        return self.width + SCALE_BITS / self.block_size
+    def scale_bits(self) -> int:
+        return SCALE_BITS
 
     @property
     def type(self) -> str:
@@ -117,25 +121,26 @@ class MXFPFormat(NumberFormat):
 
 @register_format("mxint")
 @dataclass(frozen=True)
-class MXIntFormat(NumberFormat):
+class MXIntFormat(BlockScaled, NumberFormat):
     """MXINT: `width`-bit fixed-point elements (1 integer bit) with a shared E8M0 scale."""
 
     name: ClassVar[str] = "mxint"
 
     width: int = 8
-    block_size: int = 32
+    block_size: int | tuple[int, int] = 32
+    block_dims: tuple[int, ...] | None = None
 
     def __post_init__(self):
         check_int(self, "width", 2, 32)
-        check_int(self, "block_size", 1, MAX_BLOCK_SIZE)
+        check_block_fields(self)
 
     def _quantize(self, x: torch.Tensor) -> torch.Tensor:
-        return block_scaled_quantize(x, self.block_size, 0, SCALE_MIN, SCALE_MAX,
+        return block_scaled_quantize(x, self, 0, SCALE_MIN, SCALE_MAX,
                                      fixed_point_elements(self.width))
 
     @property
-    def bits(self) -> float:
-        return self.width + SCALE_BITS / self.block_size
+    def scale_bits(self) -> int:
+        return SCALE_BITS
 
     @property
     def type(self) -> str:
@@ -150,11 +155,15 @@ class MXIntFormat(NumberFormat):
 
 
 def mxfp_quantizer(x: torch.Tensor, width: int = 8, exponent_width: int = 4,
-                   block_size: int = 32) -> torch.Tensor:
-    """Quantize `x` to an OCP MXFP format along its last dim (see `MXFPFormat`)."""
-    return MXFPFormat(width, exponent_width, block_size).quantize(x)
+                   block_size: int | list[int] = 32,
+                   block_dims: list[int] | None = None) -> torch.Tensor:
+    """Quantize `x` to an OCP MXFP format (see `MXFPFormat`; blocks along the last dim unless
+    `block_dims` says otherwise)."""
+    return MXFPFormat(width, exponent_width, block_size, block_dims).quantize(x)
 
 
-def mxint_quantizer(x: torch.Tensor, width: int = 8, block_size: int = 32) -> torch.Tensor:
-    """Quantize `x` to OCP MXINT along its last dim (see `MXIntFormat`)."""
-    return MXIntFormat(width, block_size).quantize(x)
+def mxint_quantizer(x: torch.Tensor, width: int = 8, block_size: int | list[int] = 32,
+                    block_dims: list[int] | None = None) -> torch.Tensor:
+    """Quantize `x` to OCP MXINT (see `MXIntFormat`; blocks along the last dim unless
+    `block_dims` says otherwise)."""
+    return MXIntFormat(width, block_size, block_dims).quantize(x)

@@ -1,7 +1,7 @@
 """The number-format registry: format name -> spec dataclass.
 
 Built-in names: "integer" (alias "fixed"), "minifloat_ieee", "minifloat_denorm", "log",
-"block_fp", "binary", "ternary", "mxint", "mxfp". A user format registers with
+"block_fp", "block_minifloat", "block_log", "binary", "ternary", "mxint", "mxfp". A user format registers with
 `@register_format("name")` on a frozen `NumberFormat` dataclass.
 """
 

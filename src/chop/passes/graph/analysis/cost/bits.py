@@ -26,8 +26,10 @@ WIDTH_FIRST_TYPES = ("float", "bfloat", "fixed", "integer", "unsigned_integer", 
 def operand_bits(operand: Mapping[str, Any] | None) -> float:
     """Storage bits per element of the operand described by `operand`.
 
-    - with a `format` record (set by the quantize pass): that spec's `.bits`, which for block
-      formats (MX, block floating point) includes the shared scale amortised over the block;
+    - with a `format` record (set by the quantize pass): that spec's `storage_bits(shape)`,
+      which for block formats (MX, block floating point) counts the shared scales a tensor of
+      the record's shape really stores (a [64, 3, 3, 3] MXINT4 weight, blocked along its 27
+      reduction elements: one 8-bit scale per 27, 4.30 bits per element);
     - otherwise `precision[0]`: the width for every type the metadata uses (float [32],
       fixed [width, frac], integer [64], bool [1]); an unknown type with a precision list is read
       the same way, since the first entry is the width by the metadata's convention;
@@ -37,7 +39,9 @@ def operand_bits(operand: Mapping[str, Any] | None) -> float:
     if not operand:
         return FALLBACK_BITS
     if operand.get("format"):
-        return float(spec_from_dict(operand["format"]).bits)
+        shape = operand.get("shape")
+        shape = shape if isinstance(shape, (list, tuple)) else None
+        return float(spec_from_dict(operand["format"]).storage_bits(shape))
     precision = operand.get("precision")
     if isinstance(precision, (list, tuple)) and precision and precision[0] is not None:
         if operand.get("type") not in WIDTH_FIRST_TYPES:
