@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 CH := $(VENV)/bin/ch
 EXTRAS ?= dev
 
-.PHONY: setup test demo bench clean
+.PHONY: setup test demo bench bench-brevitas clean
 
 $(VENV)/.installed-$(EXTRAS): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,5 +30,11 @@ bench:
 	$(MAKE) setup VENV=.venv-bench EXTRAS=bench
 	.venv-bench/bin/python benchmarks/train_epoch.py
 
+# QAT accuracy and step cost side by side with Brevitas (Fashion-MNIST: apt-get install
+# dataset-fashion-mnist). Brevitas lives only in this venv, installed against constraints.txt.
+bench-brevitas:
+	$(MAKE) setup VENV=.venv-brevitas EXTRAS=brevitas
+	.venv-brevitas/bin/python benchmarks/brevitas_qat.py
+
 clean:
-	rm -rf $(VENV) .venv-bench mase_output .pytest_cache
+	rm -rf $(VENV) .venv-bench .venv-brevitas mase_output .pytest_cache

@@ -11,7 +11,12 @@ from chop.passes.graph import (
     init_metadata_analysis_pass,
     quantize_transform_pass,
 )
-from chop.passes.graph.transforms.quantize.calibrate import frac_width_for, operand_field
+from chop.errors import ConfigError
+from chop.passes.graph.transforms.quantize.calibrate import (
+    frac_width_for,
+    mse_frac_width,
+    operand_field,
+)
 
 
 class TwoLayers(nn.Module):
@@ -96,3 +101,34 @@ def test_zero_range_and_frac_width_limits():
     assert frac_width_for(float("nan"), 8) == 8
     assert frac_width_for(2.0**-200, 8) == 126
     assert frac_width_for(2.0**100, 8) == -64
+
+
+def test_mse_statistic_picks_the_frac_width_with_the_least_error():
+    """Gaussian weights at 2 bits: fitting the max (frac f0) rounds nearly all to 0; the chosen
+    width clips the tails for a finer step, and is the exhaustive argmin over f0 .. f0 + 4."""
+    w = torch.randn(4096, generator=torch.Generator().manual_seed(0))
+    start = frac_width_for(w.abs().max().item(), 2)
+    errors = {f: (IntegerFormat(2, f)(w) - w).square().sum().item() for f in range(start, start + 5)}
+    chosen = mse_frac_width(w, 2)
+    assert chosen == min(errors, key=errors.get) and chosen > start
+    assert mse_frac_width(torch.zeros(8), 4) == frac_width_for(0.0, 4)
+
+
+def test_mse_calibration_of_weights_and_inputs_in_the_pass():
+    config = {**AUTO, "data_in_width": 2, "data_in_is_signed": False, "weight_width": 2,
+              "weight_frac_width": "auto"}
+    mg = graph()
+    q, _ = quantize_transform_pass(mg, {"by": "name", "fc2": {"config": config},
+                                        "input_generator": batches(),
+                                        "calibration": {"statistic": "mse", "num_batches": 4}})
+    weight = mg.modules["fc2"].weight
+    assert q.modules["fc2"].w_quantizer.frac_width == mse_frac_width(weight, 2)
+    hidden = torch.relu(mg.modules["fc1"](torch.cat([b["x"] for b in batches()])))
+    assert q.modules["fc2"].x_quantizer.frac_width == mse_frac_width(hidden, 2, signed=False)
+
+
+def test_unknown_statistic_is_an_error_naming_the_choices():
+    with pytest.raises(ConfigError, match="'max', 'quantile' or 'mse', got 'mean'"):
+        quantize_transform_pass(graph(), {"by": "name", "fc2": {"config": AUTO},
+                                          "input_generator": batches(),
+                                          "calibration": {"statistic": "mean"}})

@@ -1,0 +1,192 @@
+"""Low-bit QAT side by side with Brevitas: test accuracy and the QAT-step / float-step ratio.
+
+The registered `mlp` (Flatten, 784-256-128-10 ReLU MLP) on Fashion-MNIST: one float start per
+seed (Adam lr 1e-3, batch 256), then the same weights fine-tuned with quantization in the loop at
+each width w and learning rate, by both libraries, with the same training loop and batches:
+
+  machop    `integer` fixed point on every Linear (inputs, weights, biases at w bits), fractional
+            widths "auto" (calibrated on 8 training batches, statistic "mse" unless --statistic);
+            inputs unsigned (the images are in [0, 1], the other Linears read ReLU outputs), so
+            they keep all w bits for magnitude.
+  Brevitas  QuantIdentity -> QuantLinear -> QuantReLU -> QuantLinear -> QuantReLU -> QuantLinear
+            with its defaults at w bits: per-tensor float scales, weights Int, activations learned
+            scales (bias left float, as Brevitas does by default).
+
+Step times: one Adam step at batch 256 of the float model and of each side's QAT model, timed
+alternately in this process (median); each side's ratio is QAT step / float step.
+
+Run (Brevitas lives in its own venv): make bench-brevitas
+  .venv-brevitas/bin/python benchmarks/brevitas_qat.py --seeds 3 --float-epochs 3 --qat-epochs 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import logging
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from chop import MaseGraph
+from chop.dataset import get_dataset
+from chop.models import get_model
+from chop.passes.graph import (
+    add_common_metadata_analysis_pass,
+    init_metadata_analysis_pass,
+    quantize_transform_pass,
+)
+
+BATCH = 256
+
+
+def batches(split, seed: int):
+    order = torch.randperm(len(split.x), generator=torch.Generator().manual_seed(seed))
+    for start in range(0, len(order), BATCH):
+        index = order[start:start + BATCH]
+        yield split.x[index], split.y[index]
+
+
+def train(model: nn.Module, data, epochs: int, lr: float, seed: int) -> nn.Module:
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    model.train()
+    for epoch in range(epochs):
+        for x, y in batches(data.train, seed * 1000 + epoch):
+            optimizer.zero_grad(set_to_none=True)
+            F.cross_entropy(model(x), y).backward()
+            optimizer.step()
+    return model
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, split) -> float:
+    model.eval()
+    correct = sum((model(split.x[i:i + 4096]).argmax(1) == split.y[i:i + 4096]).sum().item()
+                  for i in range(0, len(split.x), 4096))
+    return correct / len(split.x)
+
+
+def machop_qat_model(float_model: nn.Module, data, width: int, bias_width: int,
+                     statistic: str = "mse") -> nn.Module:
+    mg = MaseGraph(copy.deepcopy(float_model))
+    mg, _ = init_metadata_analysis_pass(mg, None)
+    mg, _ = add_common_metadata_analysis_pass(mg, {"dummy_in": {"x": data.train.x[:8]}})
+    config = {"name": "integer", "data_in_width": width, "data_in_frac_width": "auto",
+              "data_in_is_signed": False, "weight_width": width, "weight_frac_width": "auto",
+              "bias_width": bias_width, "bias_frac_width": "auto"}
+    calibration = ({"x": x} for x, _ in batches(data.train, 7))
+    mg, _ = quantize_transform_pass(mg, {"by": "type", "linear": {"config": config},
+                                         "input_generator": calibration,
+                                         "calibration": {"num_batches": 8,
+                                                         "statistic": statistic}})
+    return mg.model
+
+
+def brevitas_qat_model(float_model: nn.Module, width: int) -> nn.Module:
+    import brevitas.nn as qnn
+
+    linears = [m for m in float_model.modules() if isinstance(m, nn.Linear)]
+    layers: list[nn.Module] = [nn.Flatten(), qnn.QuantIdentity(bit_width=width)]
+    for index, linear in enumerate(linears):
+        quant = qnn.QuantLinear(linear.in_features, linear.out_features, bias=linear.bias is not None,
+                                weight_bit_width=width)
+        quant.load_state_dict(linear.state_dict())
+        layers.append(quant)
+        if index < len(linears) - 1:
+            layers.append(qnn.QuantReLU(bit_width=width))
+    return nn.Sequential(*layers)
+
+
+def step_ms(models: dict[str, nn.Module], data, steps: int, rounds: int) -> dict[str, float]:
+    """Median ms of one Adam step per model, timed in alternation."""
+    x, y = data.train.x[:BATCH], data.train.y[:BATCH]
+    optimizers = {name: torch.optim.Adam(m.parameters(), lr=1e-5) for name, m in models.items()}
+    times: dict[str, list[float]] = {name: [] for name in models}
+    for round_index in range(rounds + 1):
+        for name, model in models.items():
+            model.train()
+            for _ in range(steps):
+                start = time.perf_counter()
+                optimizers[name].zero_grad(set_to_none=True)
+                F.cross_entropy(model(x), y).backward()
+                optimizers[name].step()
+                if round_index:  # the first round warms up
+                    times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) * 1e3 for name, t in times.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--widths", default="2,3,4,8")
+    parser.add_argument("--lrs", default="1e-3,1e-4")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--float-epochs", type=int, default=3)
+    parser.add_argument("--qat-epochs", type=int, default=2)
+    parser.add_argument("--bias-width", type=int, default=None,
+                        help="machop's bias width (default: the same w as everything else)")
+    parser.add_argument("--statistic", default="mse", choices=["max", "quantile", "mse"],
+                        help="machop's calibration statistic for the 'auto' fractional widths")
+    parser.add_argument("--timing-steps", type=int, default=30)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    logging.getLogger("chop").setLevel(logging.WARNING)  # the quantize pass's histograms
+    widths = [int(w) for w in args.widths.split(",")]
+    lrs = [float(lr) for lr in args.lrs.split(",")]
+    started = time.perf_counter()
+    data = get_dataset("fashion-mnist")
+
+    results: dict[tuple[int, float, str], list[float]] = {}
+    float_accs = []
+    timing: dict[int, dict[str, float]] = {}
+    for seed in range(args.seeds):
+        torch.manual_seed(seed)
+        float_model = train(get_model("mlp", data.info), data, args.float_epochs, 1e-3, seed)
+        float_accs.append(accuracy(float_model, data.test))
+        print(f"seed {seed}: float {float_accs[-1]:.4f}", flush=True)
+        for width in widths:
+            for lr in lrs:
+                sides = {
+                    "machop": machop_qat_model(float_model, data, width, args.bias_width or width,
+                                               args.statistic),
+                    "brevitas": brevitas_qat_model(float_model, width),
+                }
+                for side, model in sides.items():
+                    torch.manual_seed(seed)
+                    acc = accuracy(train(model, data, args.qat_epochs, lr, seed), data.test)
+                    results.setdefault((width, lr, side), []).append(acc)
+                print(f"  w={width} lr={lr:g}: machop {results[(width, lr, 'machop')][-1]:.4f}  "
+                      f"brevitas {results[(width, lr, 'brevitas')][-1]:.4f}", flush=True)
+        if seed == 0:
+            for width in widths:
+                timing[width] = step_ms({
+                    "float": copy.deepcopy(float_model),
+                    "machop": machop_qat_model(float_model, data, width, args.bias_width or width,
+                                               args.statistic),
+                    "brevitas": brevitas_qat_model(float_model, width),
+                }, data, args.timing_steps, 3)
+
+    mean = statistics.mean
+    print(f"\nmachop calibration statistic {args.statistic!r}; bias width "
+          f"{args.bias_width or 'w'}")
+    print(f"mlp on Fashion-MNIST: float start {args.float_epochs} epochs (test {mean(float_accs):.4f}), "
+          f"then {args.qat_epochs} QAT epochs, Adam, batch {BATCH}, {args.seeds} seed(s), "
+          f"{args.threads} thread(s); {time.perf_counter() - started:.0f} s in all")
+    print("| bits | lr | machop acc | Brevitas acc | machop QAT/float step | Brevitas QAT/float step |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for width in widths:
+        t = timing[width]
+        for lr in lrs:
+            print(f"| {width} | {lr:g} | {mean(results[(width, lr, 'machop')]):.4f} | "
+                  f"{mean(results[(width, lr, 'brevitas')]):.4f} | {t['machop'] / t['float']:.2f}x | "
+                  f"{t['brevitas'] / t['float']:.2f}x |")
+    print("step times (ms): " + "; ".join(
+        f"w={w}: float {t['float']:.2f}, machop {t['machop']:.2f}, brevitas {t['brevitas']:.2f}"
+        for w, t in timing.items()))
+
+
+if __name__ == "__main__":
+    main()
