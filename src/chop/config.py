@@ -17,18 +17,76 @@ from pathlib import Path
 from typing import Any
 
 from chop.errors import ConfigError, did_you_mean
+from chop.registry import Registry
 
 try:  # Python 3.11+
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-NA = "NA"  # TOML has no null; "NA" means None.
+
+# TOML has no null: the string "NA" stands for None in run configs, pass arguments, number format
+# configs and search spaces, at any depth. These functions are the one place that reads and writes it.
+NA = "NA"
+
+
+def is_na(value: Any) -> bool:
+    """True for None and for "NA"."""
+    return value is None or (isinstance(value, str) and value == NA)
+
+
+def na_to_none(value: Any) -> Any:
+    """A copy of nested dicts/lists with every "NA" replaced by None (other objects shared)."""
+    if isinstance(value, str) and value == NA:
+        return None
+    if isinstance(value, Mapping):
+        return {k: na_to_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [na_to_none(v) for v in value]
+    return value
+
+
+def none_to_na(value: Any) -> Any:
+    """A copy ready for TOML: every None written as "NA", mapping keys as strings."""
+    if value is None:
+        return NA
+    if isinstance(value, Mapping):
+        return {str(k): none_to_na(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [none_to_na(v) for v in value]
+    return value
+
+
+# Optimizers by name, as `--optimizer`, TOML `optimizer` and the search's train space spell them:
+# the one list that config checking and training both read. torch is imported only when an
+# optimizer is built, so that reading a config stays fast.
+OPTIMIZERS: Registry = Registry("optimizer")
+
+
+@OPTIMIZERS.register("adam")
+def adam(params, lr: float, weight_decay: float):
+    import torch
+
+    return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+
+
+@OPTIMIZERS.register("adamw")
+def adamw(params, lr: float, weight_decay: float):
+    import torch
+
+    return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+
+
+@OPTIMIZERS.register("sgd")
+def sgd(params, lr: float, weight_decay: float):
+    import torch
+
+    return torch.optim.SGD(params, lr=lr, weight_decay=weight_decay, momentum=0.9)
+
 
 ACTIONS = ("train", "test", "transform", "search", "info")
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps")
 LOAD_TYPES = ("pt", "pl", "mg")
-OPTIMIZERS = ("adam", "adamw", "sgd")
 REPORTERS = ("tensorboard", "csv", "wandb", "none")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 TASKS = ("cls", "classification")
@@ -140,17 +198,6 @@ def load_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"Config file '{path}' is not valid TOML: {message}.") from None
 
 
-def na_to_none(value: Any) -> Any:
-    """A copy of nested dicts/lists with every "NA" replaced by None (other objects shared)."""
-    if isinstance(value, str) and value == NA:
-        return None
-    if isinstance(value, Mapping):
-        return {k: na_to_none(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [na_to_none(v) for v in value]
-    return value
-
-
 def _bool(key: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"Config key '{key}' must be true or false, got {value!r}.")
@@ -217,7 +264,7 @@ def validate(cfg: RunConfig) -> RunConfig:
     cfg = dataclasses.replace(cfg)
     cfg.accelerator = _choice("accelerator", cfg.accelerator, ACCELERATORS)
     cfg.load_type = _choice("load_type", cfg.load_type, LOAD_TYPES)
-    cfg.optimizer = _choice("optimizer", cfg.optimizer, OPTIMIZERS)
+    cfg.optimizer = _choice("optimizer", cfg.optimizer, tuple(OPTIMIZERS.names()))
     cfg.log_level = _choice("log_level", cfg.log_level, LOG_LEVELS)
     cfg.task = _choice("task", cfg.task, TASKS)
     cfg.precision = _choice("precision", cfg.precision, PRECISIONS)
@@ -260,17 +307,8 @@ def write_run_config(cfg: RunConfig, path: str | Path) -> Path:
     """Save the effective config as TOML (None written as "NA"), so a run can be repeated."""
     import tomli_w
 
-    def na(v):
-        if v is None:
-            return NA
-        if isinstance(v, dict):
-            return {k: na(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [na(x) for x in v]
-        return v
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {k: na(v) for k, v in cfg.to_dict().items() if not (k in SECTION_KEYS and not v)}
+    data = {k: none_to_na(v) for k, v in cfg.to_dict().items() if not (k in SECTION_KEYS and not v)}
     path.write_text(tomli_w.dumps(data))
     return path

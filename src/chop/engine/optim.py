@@ -1,17 +1,12 @@
-"""Optimizers by name, as `--optimizer` and TOML `optimizer` spell them."""
+"""Building the optimizer a run names (the names and constructors: `chop.config.OPTIMIZERS`)."""
 
 from __future__ import annotations
 
-import torch
 from torch import nn
 
-from chop.registry import Registry
+from chop.config import OPTIMIZERS
 
-OPTIMIZERS: Registry = Registry("optimizer")
-OPTIMIZERS.register("adam", torch.optim.Adam)
-OPTIMIZERS.register("adamw", torch.optim.AdamW)
-OPTIMIZERS.register("sgd", lambda params, lr, weight_decay: torch.optim.SGD(
-    params, lr=lr, weight_decay=weight_decay, momentum=0.9))
+__all__ = ["OPTIMIZERS", "make_optimizer"]
 
 
 def make_optimizer(name: str, model: nn.Module, lr: float, weight_decay: float):

@@ -111,3 +111,17 @@ def without_masks(module: nn.Module) -> nn.Module:
         module.__class__ = module.unmasked_class
         del module._buffers["weight_mask"], module._buffers["bias_mask"]
     return module
+
+
+def effective_weight(owner: nn.Module, name: str = "weight") -> torch.Tensor | None:
+    """The weight `owner` computes with: `owner.<name>` times its `<name>_mask` when it has one
+    (a masked layer's buffer, or `torch.nn.utils.prune`'s layout with the dense tensor in
+    `<name>_orig`); None when it has no such tensor."""
+    base = name.removesuffix("_orig")
+    weight = getattr(owner, base, None)
+    if not isinstance(weight, torch.Tensor):
+        weight = getattr(owner, f"{base}_orig", None)
+    if not isinstance(weight, torch.Tensor):
+        return None
+    mask = getattr(owner, f"{base}_mask", None)
+    return weight * mask if isinstance(mask, torch.Tensor) else weight

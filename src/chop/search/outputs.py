@@ -18,6 +18,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from chop.config import NA, none_to_na
 from chop.search.plots import best_so_far, plot_curves, plot_pareto
 
 
@@ -52,23 +53,13 @@ def write_trials(records: list[dict], directory: Path) -> tuple[Path, Path]:
     return json_path, csv_path
 
 
-def _toml_ready(value: Any) -> Any:
-    if value is None:
-        return "NA"
-    if isinstance(value, dict):
-        return {str(k): _toml_ready(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_toml_ready(v) for v in value]
-    return value
-
-
 def write_transform_toml(cfg, passes: dict, record: dict, path: Path, trained: bool = False) -> Path:
     """A `ch transform` config that applies the best trial's passes to the same model."""
     import tomli_w
 
     data = {"model": cfg.model, "dataset": cfg.dataset, "task": cfg.task, "seed": cfg.seed,
-            "batch_size": cfg.batch_size, "load_name": cfg.load_name or "NA", "load_type": cfg.load_type,
-            "passes": _toml_ready(passes)}
+            "batch_size": cfg.batch_size, "load_name": cfg.load_name or NA, "load_type": cfg.load_type,
+            "passes": none_to_na(passes)}
     if cfg.model_files:
         data["model_files"] = list(cfg.model_files)
     header = (f"# Best trial {record['number']} of a ch search (metrics on the validation split: "

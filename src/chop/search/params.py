@@ -17,9 +17,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from chop.config import NA
 from chop.errors import ConfigError, did_you_mean
 
-NA = "NA"
 RANGE_KEYS = ("low", "high", "log", "step")
 
 

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from chop.config import is_na
 from chop.errors import ConfigError, did_you_mean
 from chop.search.objectives import WeightedObjective, read_objectives
 from chop.search.strategies import STRATEGIES, Strategy
@@ -49,7 +50,7 @@ class SearchSettings:
 
 
 def _na(value: Any) -> Any:
-    return None if value == "NA" else value
+    return None if is_na(value) else value
 
 
 def _check_keys(where: str, table: Mapping, allowed) -> None:

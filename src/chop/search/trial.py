@@ -58,10 +58,8 @@ def lift(model, model_name: str | None, dataset: Dataset):
 
 
 def _prunable(mg) -> list[str]:
-    try:
-        from chop.passes.graph.transforms.prune.select import prunable_nodes
-    except ImportError:  # pruning not installed in this tree
-        return []
+    from chop.passes.graph.transforms.prune.select import prunable_nodes
+
     return [n.name for n in prunable_nodes(mg.model)]
 
 

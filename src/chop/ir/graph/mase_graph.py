@@ -61,17 +61,6 @@ class MaseGraph:
         }
         self.applied_passes: list[tuple[str, dict]] = []
 
-    @classmethod
-    def from_registry(cls, name: str, dataset_info: DatasetInfo | None = None, **trace_kwargs) -> MaseGraph:
-        """Build registered model `name` (see `chop.models`) and trace it."""
-        from chop.dataset import get_dataset_info
-        from chop.models import get_model, get_model_info
-
-        if dataset_info is None:
-            dataset_info = get_dataset_info(get_model_info(name).default_dataset)
-        model = get_model(name, dataset_info)
-        return cls(model, model_name=name, dataset_info=dataset_info, **trace_kwargs)
-
     @property
     def fx_graph(self) -> fx.Graph:
         return self.model.graph

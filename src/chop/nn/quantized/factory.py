@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from chop.config import is_na
 from chop.errors import ConfigError, UnknownNameError, did_you_mean
 from chop.nn.masked import MaskedModule, masked_class, plain_float_class
 from chop.nn.quantizers import FORMATS, NumberFormat, get_format
@@ -197,7 +198,7 @@ def from_float(module: nn.Module, config: Mapping[str, Any]) -> nn.Module:
     if not isinstance(config, Mapping):
         raise ConfigError(f"A quantization config must be a dict, got {type(config).__name__}.")
     float_class = plain_float_class(module)  # also under pruning masks or an earlier format
-    if config.get("name") in (None, "NA"):
+    if is_na(config.get("name")):
         raise ConfigError(
             f"The quantization config of {float_class.__name__} has no format 'name'; give "
             "one (e.g. \"integer\") or leave the module unquantized."

@@ -15,11 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from chop.config import is_na
 from chop.errors import ConfigError, did_you_mean
 from chop.nn.quantizers.base import NumberFormat
 from chop.nn.quantizers.registry import get_format
-
-NO_FORMAT = (None, "NA")
 
 
 def spec_from_config(config: Mapping[str, Any], operand: str, *,
@@ -33,7 +32,7 @@ def spec_from_config(config: Mapping[str, Any], operand: str, *,
     if not isinstance(config, Mapping):
         raise ConfigError(f"A quantization config must be a dict, got {type(config).__name__}.")
     name = config.get("name")
-    if name in NO_FORMAT:
+    if is_na(name):
         return None
     spec_class = get_format(name)
     prefix = f"{operand}_"
@@ -58,7 +57,7 @@ def spec_from_config(config: Mapping[str, Any], operand: str, *,
             value = config[field]
         else:
             continue
-        if value != "NA":
+        if not is_na(value):
             values[field] = value
     needed = [prefix + field for field in spec_class.required_fields()]
     for field in spec_class.required_fields():

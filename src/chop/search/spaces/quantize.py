@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from chop.config import is_na
 from chop.errors import ConfigError, did_you_mean
 from chop.ir.taxonomy import known_ops
 from chop.nn.quantized.specs import check_config_keys
@@ -33,7 +34,6 @@ from chop.passes.graph.transforms.quantize.check import check_format_config
 from chop.passes.select import NodeSelector
 from chop.search.space import SearchSpace, SpaceContext, TrialPlan, register_space, resolve
 
-OPERANDS = ("data_in_0", "data_in_1", "data_in", "data_out", "weight", "bias")
 CONTROL = ("by", "ops", "default", "frac_le_width")
 
 
@@ -48,7 +48,7 @@ def _check_keys_and_formats(where: str, config: Mapping[str, Any]) -> None:
     """Every format named exists and every key is one it knows (fixed when the TOML is read)."""
     names = config.get("name")
     for name in names if isinstance(names, list) else [names]:
-        if name in (None, "NA"):
+        if is_na(name):
             continue
         if name not in FORMATS:
             raise ConfigError(f"[search.search_space.quantize] {where}: unknown number format '{name}'."

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from chop.config import OPTIMIZERS
 from chop.errors import ConfigError, did_you_mean
 from chop.search.space import SearchSpace, SpaceContext, TrialPlan, check_keys, register_space, resolve
 
@@ -30,8 +31,6 @@ class TrainSpace(SearchSpace):
     def __init__(self, table: Mapping[str, Any], ctx: SpaceContext):
         super().__init__(table, ctx)
         check_keys("train", table, KEYS)
-        from chop.engine.optim import OPTIMIZERS
-
         self.settings = {**DEFAULTS, **ctx.train_defaults}
         for key, raw in table.items():
             self.settings[key] = self.value("", key, raw)

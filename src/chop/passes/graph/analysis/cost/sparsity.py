@@ -12,17 +12,7 @@ from __future__ import annotations
 import torch
 from torch import fx, nn
 
-
-def effective_weight(owner: nn.Module, name: str = "weight") -> torch.Tensor | None:
-    """`owner.<name>` after any `<name>_mask`, or None when the module has no such weight."""
-    base = name.removesuffix("_orig")
-    weight = getattr(owner, base, None)
-    if not isinstance(weight, torch.Tensor):
-        weight = getattr(owner, f"{base}_orig", None)
-    if not isinstance(weight, torch.Tensor):
-        return None
-    mask = getattr(owner, f"{base}_mask", None)
-    return weight * mask if isinstance(mask, torch.Tensor) else weight
+from chop.nn.masked import effective_weight
 
 
 def nonzero_fraction(weight: torch.Tensor) -> tuple[int, int]:

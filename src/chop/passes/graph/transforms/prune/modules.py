@@ -29,6 +29,7 @@ from chop.nn.masked import (  # noqa: F401  (re-exported: the prune pass's modul
     MaskedLinear,
     MaskedModule,
     can_mask,
+    effective_weight,
     with_masks,
 )
 from chop.nn.masked import plain_float_class as float_class  # noqa: F401
@@ -45,14 +46,6 @@ def is_prunable(module: nn.Module) -> bool:
 def masked(module: nn.Module) -> MaskedModule:
     """`module` turned (in place: callers pass their own copy) into its masked class, all kept."""
     return with_masks(module)
-
-
-def effective_weight(module: nn.Module) -> torch.Tensor | None:
-    """The weight a layer computes with: masked if it is masked, else its own (None if none)."""
-    if isinstance(module, MaskedModule):
-        return module.effective_weight()
-    weight = getattr(module, "weight", None)
-    return weight if isinstance(weight, torch.Tensor) else None
 
 
 class ActivationMask(nn.Module):

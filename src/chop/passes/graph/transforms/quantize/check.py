@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from chop.config import is_na
 from chop.errors import ConfigError, did_you_mean
 from chop.ir.taxonomy import known_ops
 from chop.nn.quantized.specs import check_config_keys, input_config
@@ -23,7 +24,6 @@ from chop.passes.graph.transforms.quantize.select import selector
 
 BY = ("type", "name", "regex_name")
 AUTO = "auto"
-NO_FORMAT = (None, "NA")
 # (operand prefix of the keys, input index or None, required)
 _OPERANDS = (("data_in", 0, True), ("data_in", 1, False), ("weight", None, False),
              ("bias", None, False), ("data_out", None, False))
@@ -49,7 +49,7 @@ def check_format_config(config: Mapping[str, Any]) -> None:
     if not isinstance(config, Mapping):
         raise ConfigError(f"a quantization config is a table, got {type(config).__name__}.")
     name = config.get("name")
-    if name in NO_FORMAT:
+    if is_na(name):
         return
     if not isinstance(name, str) or name not in FORMATS:
         raise ConfigError(f"name={name!r} is not a number format.{did_you_mean(str(name), FORMATS.names())}")
