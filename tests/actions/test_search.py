@@ -42,7 +42,7 @@ def test_best_transform_toml_reproduces_the_best_trial(tmp_path, jsc_data_dir):
 
     from chop.dataset import get_dataset
     from chop.ir import MaseGraph
-    from chop.search.training import evaluate_split
+    from chop.engine.epoch import evaluate_split
 
     mg = MaseGraph.load(tmp_path / "t" / "software" / "transform" / "transformed_ckpt")
     searched = MaseGraph.load(out / "best_ckpt")

@@ -12,7 +12,7 @@ from chop.errors import ConfigError
 from chop.models import get_model
 from chop.search.objectives import OBJECTIVES, Measurement, combine, directions, read_objectives
 from chop.search.plots import best_so_far, pareto_mask
-from chop.search.training import evaluate_split
+from chop.engine.epoch import evaluate_split
 from chop.search.trial import lift
 
 

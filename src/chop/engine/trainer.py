@@ -1,7 +1,7 @@
 """The training loop on Lightning Fabric: train, validate, checkpoint, stop early, resume.
 
-The step is the floor PyTorch loop (forward, loss, backward, step) plus metric sums kept as
-tensors, so that nothing synchronises with the device until the epoch ends.
+Each epoch is `epoch.run_epoch` (the floor PyTorch step plus metric sums kept as tensors, so that
+nothing synchronises with the device until the epoch ends), the one loop search trials run too.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from lightning_fabric import Fabric
 from torch import nn
 
@@ -20,6 +19,7 @@ from chop.dataset.info import Dataset
 from chop.engine.batches import TensorBatches
 from chop.engine.checkpoint import make_checkpoint
 from chop.engine.early_stop import BestTracker
+from chop.engine.epoch import evaluate_batches, run_epoch
 from chop.engine.progress import EpochProgress
 
 log = logging.getLogger(__name__)
@@ -58,20 +58,10 @@ def to_device(fabric: Fabric, dataset_split):
     return TensorSplit(fabric.to_device(dataset_split.x), fabric.to_device(dataset_split.y))
 
 
-@torch.no_grad()
 def evaluate(fabric: Fabric, model: nn.Module, batches: TensorBatches) -> dict[str, float]:
     """Mean cross-entropy loss and accuracy over `batches`, reduced across ranks."""
-    model.eval()
-    sums = torch.zeros(3, device=fabric.device, dtype=torch.float64)
-    for x, y in batches:
-        logits = model(x)
-        sums[0] += F.cross_entropy(logits.float(), y, reduction="sum")
-        sums[1] += (logits.argmax(dim=1) == y).sum()
-        sums[2] += len(y)
-    if fabric.world_size > 1:
-        sums = fabric.all_reduce(sums, reduce_op="sum")
-    n = max(sums[2].item(), 1.0)
-    return {"loss": sums[0].item() / n, "acc": sums[1].item() / n, "samples": int(sums[2].item())}
+    reduce = (lambda sums: fabric.all_reduce(sums, reduce_op="sum")) if fabric.world_size > 1 else None
+    return evaluate_batches(model, batches, fabric.device, reduce)
 
 
 def hot_path(fabric: Fabric, model: nn.Module, optimizer: torch.optim.Optimizer):
@@ -88,6 +78,26 @@ def hot_path(fabric: Fabric, model: nn.Module, optimizer: torch.optim.Optimizer)
     if plain_precision and hasattr(model, "_forward_module") and hasattr(optimizer, "optimizer"):
         return model._forward_module, (lambda loss: loss.backward()), optimizer.optimizer.step
     return model, fabric.backward, optimizer.step
+
+
+def step_hook(fabric: Fabric, opts: FitOptions, result: FitResult, bar: EpochProgress, started: float):
+    """What `fit` does after each step: count it, log the loss every n steps, move the progress
+    bar, and stop at `max_steps` or `max_time`."""
+
+    def after_step(loss: torch.Tensor, logits: torch.Tensor, y: torch.Tensor) -> str | None:
+        result.global_step += 1
+        if result.global_step % opts.log_every_n_steps == 0:
+            step_acc = (logits.detach().argmax(dim=1) == y).float().mean()
+            fabric.log_dict({"train_loss_step": loss.item(), "train_acc_step": step_acc.item()},
+                            step=result.global_step)
+        bar.step()
+        if opts.max_steps > 0 and result.global_step >= opts.max_steps:
+            return "max_steps"
+        if opts.max_time is not None and time.monotonic() - started >= opts.max_time:
+            return "max_time"
+        return None
+
+    return after_step
 
 
 def fit(
@@ -124,34 +134,13 @@ def fit(
             train.set_epoch(epoch)
             bar.start_epoch(epoch + 1, len(train))
             model.train()
-            loss_sum = torch.zeros((), device=fabric.device)
-            correct = torch.zeros((), device=fabric.device, dtype=torch.long)
-            seen = 0
             epoch_started = time.perf_counter()
-            for x, y in train:
-                logits = forward(x)
-                loss = F.cross_entropy(logits, y)
-                optimizer.zero_grad(set_to_none=True)
-                backward(loss)
-                step()
-                result.global_step += 1
-                loss_sum.add_(loss.detach(), alpha=len(y))
-                correct.add_((logits.detach().argmax(dim=1) == y).sum())
-                seen += len(y)
-                if result.global_step % opts.log_every_n_steps == 0:
-                    step_acc = (logits.detach().argmax(dim=1) == y).float().mean()
-                    fabric.log_dict({"train_loss_step": loss.item(), "train_acc_step": step_acc.item()},
-                                    step=result.global_step)
-                bar.step()
-                if opts.max_steps > 0 and result.global_step >= opts.max_steps:
-                    stop = "max_steps"
-                    break
-                if opts.max_time is not None and time.monotonic() - started >= opts.max_time:
-                    stop = "max_time"
-                    break
+            after_step = step_hook(fabric, opts, result, bar, started)
+            epoch_sums = run_epoch(forward, backward, step, optimizer, train, fabric.device, after_step)
+            stop = epoch_sums.stop
             train_seconds = time.perf_counter() - epoch_started
-            sums = torch.stack([loss_sum.double(), correct.double(),
-                                torch.tensor(float(seen), device=fabric.device, dtype=torch.float64)])
+            sums = torch.stack([epoch_sums.loss.double(), epoch_sums.correct.double(),
+                                torch.tensor(float(epoch_sums.seen), device=fabric.device, dtype=torch.float64)])
             if fabric.world_size > 1:
                 sums = fabric.all_reduce(sums, reduce_op="sum")
             n = max(sums[2].item(), 1.0)

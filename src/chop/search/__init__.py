@@ -5,9 +5,9 @@
 
 One idea per file: `params` (a searched value), `space` + `spaces/` (what is searched),
 `architectures` (model families built from numbers), `strategies` (samplers), `objectives`
-(metrics and how they combine), `settings` (the [search] table), `training` and `trial` (one
-trial), `storage` (the shared study), `worker` (the trial loop), `session` (one process's setup),
-`process` (worker processes), `runner` (the whole search), `outputs`, `plots`, `progress`.
+(metrics and how they combine), `settings` (the [search] table), `trial` (one trial, trained
+by the engine's `train_epochs`), `storage` (the shared study), `worker` (the trial loop),
+`session` (one process's setup), `process` (worker processes), `runner` (the whole search), `outputs`, `plots`, `progress`.
 """
 
 from chop.search.architectures import ARCHITECTURES, Architecture
@@ -15,11 +15,19 @@ from chop.search.objectives import OBJECTIVES, Objective
 from chop.search.params import Param, enumerate_grid, grid_size
 from chop.search.runner import run_search
 from chop.search.settings import SearchSettings, read_settings
-from chop.search.space import SEARCH_SPACES, Pipeline, SearchSpace, SpaceContext, TrialPlan, register_space
+from chop.search.space import (
+    SEARCH_SPACES,
+    PassSpace,
+    Pipeline,
+    SearchSpace,
+    SpaceContext,
+    TrialPlan,
+    register_space,
+)
 from chop.search.strategies import STRATEGIES, Strategy
 
 __all__ = [
     "ARCHITECTURES", "OBJECTIVES", "SEARCH_SPACES", "STRATEGIES", "Architecture", "Objective", "Param",
-    "Pipeline", "SearchSettings", "SearchSpace", "SpaceContext", "Strategy", "TrialPlan", "enumerate_grid",
-    "grid_size", "read_settings", "register_space", "run_search",
+    "PassSpace", "Pipeline", "SearchSettings", "SearchSpace", "SpaceContext", "Strategy", "TrialPlan",
+    "enumerate_grid", "grid_size", "read_settings", "register_space", "run_search",
 ]

@@ -94,8 +94,8 @@ def _report(session: Session) -> dict:
         metrics, mg = runner.run(record["point"], record["seed"])
         ckpt = mg.save(out / "best_ckpt")
         passes = plan.passes()
-        if "prune" in passes:
-            passes["prune"] = {**passes["prune"], "seed": record["seed"]}
+        for name in plan.seeded & set(passes):
+            passes[name] = {**passes[name], "seed": record["seed"]}
         toml = None
         if plan.architecture is None and passes:
             trained = plan.train["epochs"] > 0 or plan.train["fine_tune_epochs"] > 0

@@ -1,10 +1,19 @@
 """Search spaces: the registry, the base class, and the pipeline that combines them into a trial plan.
 
 `[search.search_space.<kind>]` sections name spaces from `SEARCH_SPACES` (quantize, prune,
-train, architecture). Whatever the TOML order, a trial runs them as the pipeline
-architecture -> train -> quantize -> prune -> fine-tune. A sampled point is a flat
-`{param name: value}`; `Pipeline.reject(point)` says why a point is invalid (checked before
-anything is built), and `Pipeline.plan(point)` turns it into a `TrialPlan`.
+train, architecture, and any space registered with `register_space`). Each space declares its
+stage: `order` places it in the pipeline whatever the TOML order, and a transform space
+(`PassSpace`) names the transform pass its choices become. A trial builds the model
+(architecture, order 0), trains it (train, 10), runs the transform passes of the configured
+spaces in their order (quantize 20, prune 30; a new space 50 unless it says) and fine-tunes. A
+new transform pass becomes searchable by declaring its space alone:
+
+    @register_space
+    class FoldSpace(PassSpace):
+        kind, pass_name, order = "fold", "fold_batchnorm", 15
+
+A sampled point is a flat `{param name: value}`; `Pipeline.reject(point)` says why a point is
+invalid (checked before anything is built), and `Pipeline.plan(point)` turns it into a `TrialPlan`.
 """
 
 from __future__ import annotations
@@ -16,8 +25,6 @@ from typing import Any
 from chop.errors import ConfigError, did_you_mean
 from chop.registry import Registry
 from chop.search.params import Param, named, read_value
-
-ORDER = ("architecture", "train", "quantize", "prune")
 
 
 @dataclass
@@ -34,23 +41,35 @@ class SpaceContext:
 
 @dataclass
 class TrialPlan:
-    """What one trial does: build (architecture), train, quantize, prune, fine-tune."""
+    """What one trial does: build (architecture), train, its transform passes, fine-tune."""
 
     architecture: dict | None = None
     train: dict = field(default_factory=dict)
-    quantize: dict | None = None
-    prune: dict | None = None
+    #: Transform pass name -> its arguments (None: skipped this trial), in pipeline order.
+    transforms: dict[str, dict | None] = field(default_factory=dict)
+    #: Transform passes that take the trial's seed (as their `seed` argument).
+    seeded: set[str] = field(default_factory=set)
+
+    @property
+    def quantize(self) -> dict | None:
+        return self.transforms.get("quantize")
+
+    @property
+    def prune(self) -> dict | None:
+        return self.transforms.get("prune")
 
     def passes(self) -> dict[str, dict]:
         """The transform passes in pipeline order, as a `[passes.*]` table."""
-        return {name: args for name, args in (("quantize", self.quantize), ("prune", self.prune)) if args}
+        return {name: args for name, args in self.transforms.items() if args}
 
 
 class SearchSpace:
     """One kind of space. Subclasses read their table in `__init__` and fill in `self.fixed`
-    (plain values) and `self.searched` (Params named `<kind>/<where>/<key>`)."""
+    (plain values) and `self.searched` (Params named `<kind>/<where>/<key>`); `order` is the
+    space's place in the trial pipeline."""
 
     kind = ""
+    order = 50
 
     def __init__(self, table: Mapping[str, Any], ctx: SpaceContext):
         self.ctx = ctx
@@ -70,6 +89,28 @@ class SearchSpace:
 
     def apply(self, point: Mapping[str, Any], plan: TrialPlan) -> None:
         raise NotImplementedError
+
+
+class PassSpace(SearchSpace):
+    """A space whose choices become one transform pass (`pass_name`) of the trial. By default
+    every key of its table is an argument of the pass, fixed or searched; subclasses override
+    `pass_args` (None skips the pass for that point). `takes_seed`: the pass gets the trial's
+    seed as its `seed` argument."""
+
+    pass_name = ""
+    takes_seed = False
+
+    def __init__(self, table: Mapping[str, Any], ctx: SpaceContext):
+        super().__init__(table, ctx)
+        self.args = {key: self.value("", key, raw) for key, raw in table.items()}
+
+    def pass_args(self, point: Mapping[str, Any]) -> dict | None:
+        return resolve(self.args, point)
+
+    def apply(self, point: Mapping[str, Any], plan: TrialPlan) -> None:
+        plan.transforms[self.pass_name] = self.pass_args(point)
+        if self.takes_seed:
+            plan.seeded.add(self.pass_name)
 
 
 class _Ref:
@@ -123,10 +164,13 @@ class Pipeline:
             if not isinstance(table, Mapping):
                 raise ConfigError(f"[search.search_space.{kind}] must be a table.")
         ctx.searches_architecture = "architecture" in tables
-        kinds = sorted(tables, key=lambda k: ORDER.index(k) if k in ORDER else len(ORDER))
+        tables = {"train": {}, **tables}  # training settings still come from [search.train]
+        kinds = sorted(tables, key=lambda k: SEARCH_SPACES.get(k).order)  # stable: TOML order on ties
         self.spaces = [SEARCH_SPACES.get(kind)(tables[kind], ctx) for kind in kinds]
-        if "train" not in tables:  # training settings still come from [search.train]
-            self.spaces.insert(1 if ctx.searches_architecture else 0, SEARCH_SPACES.get("train")({}, ctx))
+        passes = [s.pass_name for s in self.spaces if isinstance(s, PassSpace)]
+        twice = sorted({p for p in passes if passes.count(p) > 1})
+        if twice:
+            raise ConfigError(f"[search.search_space] two spaces make the '{twice[0]}' pass; configure one of them.")
 
     @property
     def params(self) -> list[Param]:

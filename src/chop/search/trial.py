@@ -24,7 +24,7 @@ from chop.errors import ConfigError
 from chop.search.objectives import Measurement
 from chop.search.settings import SearchSettings
 from chop.search.space import Pipeline, SpaceContext, TrialPlan
-from chop.search.training import OnEpoch, evaluate_split, train_epochs
+from chop.engine.epoch import OnEpoch, evaluate_split, train_epochs
 
 log = logging.getLogger(__name__)
 METADATA_BATCH = 32
@@ -122,8 +122,8 @@ class TrialRunner:
         else:
             mg = self.base_graph  # passes copy it; it is never changed
         passes = plan.passes()
-        if "prune" in passes:
-            passes["prune"] = {**passes["prune"], "seed": seed}
+        for name in plan.seeded & set(passes):
+            passes[name] = {**passes[name], "seed": seed}
         if passes:
             mg, _ = run_passes(mg, passes, self._context())
         if plan.train["fine_tune_epochs"] > 0:

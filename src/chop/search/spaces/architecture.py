@@ -22,7 +22,7 @@ from chop.search.space import SearchSpace, SpaceContext, TrialPlan, register_spa
 
 @register_space
 class ArchitectureSpace(SearchSpace):
-    kind = "architecture"
+    kind, order = "architecture", 0
 
     def __init__(self, table: Mapping[str, Any], ctx: SpaceContext):
         super().__init__(table, ctx)

@@ -21,17 +21,17 @@ from typing import Any
 from chop.errors import ConfigError
 from chop.passes.graph.transforms.prune.select import check_section
 from chop.passes.select import NodeSelector
-from chop.search.space import SearchSpace, SpaceContext, TrialPlan, check_keys, register_space, resolve
+from chop.search.space import PassSpace, SearchSpace, SpaceContext, check_keys, register_space, resolve
 
 KEYS = ("method", "scope", "granularity", "sparsity", "per_layer", "layers", "exclude")
 
 
 @register_space
-class PruneSpace(SearchSpace):
-    kind = "prune"
+class PruneSpace(PassSpace):
+    kind, pass_name, order, takes_seed = "prune", "prune", 30, True
 
     def __init__(self, table: Mapping[str, Any], ctx: SpaceContext):
-        super().__init__(table, ctx)
+        SearchSpace.__init__(self, table, ctx)  # its own table reading, not PassSpace's
         check_keys("prune", table, KEYS)
         if "sparsity" not in table:
             raise ConfigError("[search.search_space.prune] needs 'sparsity' (a number in [0, 1] or choices).")
@@ -66,8 +66,8 @@ class PruneSpace(SearchSpace):
             return str(exc)
         return None
 
-    def apply(self, point: Mapping[str, Any], plan: TrialPlan) -> None:
+    def pass_args(self, point: Mapping[str, Any]) -> dict | None:
         weight = self._weight(point)
         sparsity = weight["sparsity"]
         values = sparsity.values() if isinstance(sparsity, dict) else [sparsity]
-        plan.prune = {"weight": weight} if any(v > 0 for v in values) else None
+        return {"weight": weight} if any(v > 0 for v in values) else None

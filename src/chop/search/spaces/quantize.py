@@ -32,7 +32,7 @@ from chop.nn.quantized.specs import check_config_keys
 from chop.nn.quantizers import FORMATS
 from chop.passes.graph.transforms.quantize.check import check_format_config
 from chop.passes.select import NodeSelector
-from chop.search.space import SearchSpace, SpaceContext, TrialPlan, register_space, resolve
+from chop.search.space import PassSpace, SearchSpace, SpaceContext, register_space, resolve
 
 CONTROL = ("by", "ops", "default", "frac_le_width")
 
@@ -57,11 +57,11 @@ def _check_keys_and_formats(where: str, config: Mapping[str, Any]) -> None:
 
 
 @register_space
-class QuantizeSpace(SearchSpace):
-    kind = "quantize"
+class QuantizeSpace(PassSpace):
+    kind, pass_name, order = "quantize", "quantize", 20
 
     def __init__(self, table: Mapping[str, Any], ctx: SpaceContext):
-        super().__init__(table, ctx)
+        SearchSpace.__init__(self, table, ctx)  # its own table reading, not PassSpace's
         by = table.get("by", "type")
         if by not in ("type", "name"):
             raise ConfigError(f"[search.search_space.quantize] by must be 'type' or 'name', got {by!r}.")
@@ -122,8 +122,8 @@ class QuantizeSpace(SearchSpace):
                 return f"{target}: {exc}"
         return None
 
-    def apply(self, point: Mapping[str, Any], plan: TrialPlan) -> None:
+    def pass_args(self, point: Mapping[str, Any]) -> dict | None:
         args: dict[str, Any] = {"by": self.by, "default": {"config": {"name": None}}}
         for target, config in self.configs.items():
             args[target] = {"config": resolve(config, point)}
-        plan.quantize = args
+        return args

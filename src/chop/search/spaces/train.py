@@ -26,7 +26,7 @@ DEFAULTS = {"learning_rate": 1e-3, "batch_size": 128, "optimizer": "adam", "weig
 
 @register_space
 class TrainSpace(SearchSpace):
-    kind = "train"
+    kind, order = "train", 10
 
     def __init__(self, table: Mapping[str, Any], ctx: SpaceContext):
         super().__init__(table, ctx)
