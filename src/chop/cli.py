@@ -93,6 +93,24 @@ ACTIONS: dict[str, dict[str, Any]] = {
         "flags": ["model_files", "config", "log_level"],
         "examples": ["ch info", "ch info --model-file my_models.py"],
     },
+    "emit": {
+        "summary": "write Verilog + manifest.json of a fixed-point graph to PROJECT/hardware/rtl ([hardware] in the TOML)",
+        "flags": ["config", "load_name", "load_type", *_WHERE, "task"],
+        "examples": ["ch emit --config configs/examples/jsc_tiny_fixed_point.toml "
+                     "--load mase_output/jsc-tiny-hw/software/transform/transformed_ckpt --load-type mg"],
+    },
+    "simulate": {
+        "summary": "run the emitted design in Verilator/iverilog; every output checked against the integer program",
+        "flags": ["config", "load_name", "load_type", *_WHERE, "task"],
+        "examples": ["ch simulate --config configs/examples/jsc_tiny_fixed_point.toml "
+                     "--load mase_output/jsc-tiny-hw/software/transform/transformed_ckpt --load-type mg"],
+    },
+    "synth": {
+        "summary": "synthesize the emitted design with yosys: LUTs, FFs, DSPs, logic depth per layer",
+        "flags": ["config", "load_name", "load_type", *_WHERE, "task"],
+        "examples": ["ch synth --config configs/examples/jsc_tiny_fixed_point.toml "
+                     "--load mase_output/jsc-tiny-hw/software/transform/transformed_ckpt --load-type mg"],
+    },
     "compare": {
         "summary": "plot several training runs side by side (lab 1's curves), one curve per run",
         "flags": [],

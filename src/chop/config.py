@@ -1,7 +1,7 @@
 """The typed run configuration: defaults < TOML file < flags typed on the command line.
 
 One dataclass, `RunConfig`, holds every setting of `ch train/test/transform/search/info`. A TOML
-file uses the same key names as the dataclass fields; `[passes.*]` and `[search.*]` sections are
+file uses the same key names as the dataclass fields; `[passes.*]`, `[search.*]` and `[hardware]` sections are
 kept as plain dicts for the actions that read them. A key that is not a field is an error naming
 the closest valid key, and every value is checked for type and range here, once, so that the
 actions can trust what they get.
@@ -84,7 +84,7 @@ def sgd(params, lr: float, weight_decay: float):
     return torch.optim.SGD(params, lr=lr, weight_decay=weight_decay, momentum=0.9)
 
 
-ACTIONS = ("train", "test", "transform", "search", "info")
+ACTIONS = ("train", "test", "transform", "search", "info", "emit", "simulate", "synth")
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps")
 LOAD_TYPES = ("pt", "pl", "mg")
 REPORTERS = ("tensorboard", "csv", "wandb", "none")
@@ -129,6 +129,7 @@ class RunConfig:
     model_files: list[str] = field(default_factory=list)
     passes: dict[str, Any] = field(default_factory=dict)
     search: dict[str, Any] = field(default_factory=dict)
+    hardware: dict[str, Any] = field(default_factory=dict)  # ch emit/simulate/synth choices
 
     # ---- derived paths -------------------------------------------------------------------
     @property
@@ -158,7 +159,7 @@ class RunConfig:
 
 
 FIELD_NAMES = tuple(f.name for f in fields(RunConfig))
-SECTION_KEYS = ("passes", "search")
+SECTION_KEYS = ("passes", "search", "hardware")
 
 
 def parse_duration(text: str | int | float) -> float:

@@ -11,7 +11,9 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 
 _MODULES = {"train": "chop.actions.train", "test": "chop.actions.test", "transform": "chop.actions.transform",
-            "search": "chop.actions.search", "info": "chop.actions.info"}
+            "search": "chop.actions.search", "info": "chop.actions.info",
+            "emit": "chop.actions.hardware", "simulate": "chop.actions.hardware",
+            "synth": "chop.actions.hardware"}
 
 
 class _LazyActions(Mapping):
@@ -38,4 +40,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'chop.actions' has no attribute {name!r}")
 
 
-__all__ = ["ACTIONS", "info", "search", "test", "train", "transform"]
+__all__ = ["ACTIONS", "emit", "info", "search", "simulate", "synth", "test", "train",
+           "transform"]
