@@ -5,8 +5,9 @@ an identity), 8- or 4-bit fixed point (data 8/4, weights and biases of the same 
 fractional bits), each constant-multiplication style: emit, simulate N random vectors plus the
 directed ones in Verilator and/or iverilog (bit-exact against the integer program, or it
 stops), and synthesize with the installed yosys (`synth -lut 6`, hierarchy kept). Prints one
-row per design: LUTs, FFs, logic depth (LUT levels of the slowest stage), yosys seconds, and
-the simulators' build and run seconds, from one run.
+row per design: LUTs, FFs, logic depth (LUT levels of the slowest stage), yosys seconds, the
+emitter's total adder width (`adder_bits`, the raw figure of a resource estimate) and LUTs per
+adder bit, and the simulators' build and run CPU seconds, from one run.
 
 Run: python benchmarks/hardware_resources.py [--models jsc-tiny jsc-s] [--bits 8]
      [--multipliers csd mul] [--simulators verilator iverilog] [--vectors 1000]
@@ -44,7 +45,8 @@ def main() -> None:
     parser.add_argument("--synth-timeout", type=float, default=1800)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    print("model     bits mult  layers  LUTs    FFs  depth  yosys_s  "
+    print("CPU seconds (user + system of the tools; wall time depends on the machine's load)")
+    print("model     bits mult  layers  LUTs    FFs  depth  yosys_s  adder_bits  LUT/bit  "
           + "  ".join(f"{s}_build_s {s}_run_s" for s in args.simulators))
     for name in args.models:
         for bits in args.bits:
@@ -70,13 +72,15 @@ def _measure(name, program, options, args) -> str:
         for simulator in args.simulators:
             run = run_design(folder / "rtl", manifest, inputs, folder / simulator, simulator)
             compare(run.outputs, expected, labels, program.output_frac)
-            times.append(f"{run.build_seconds:>9.1f} {run.run_seconds:>8.2f}")
+            times.append(f"{run.build_cpu_seconds:>9.1f} {run.run_cpu_seconds:>8.2f}")
         start = time.perf_counter()
         try:
             report = synthesize(folder / "rtl", manifest, options, folder / "synth")
             total = report["total"]
+            bits = sum(layer["adder_bits"] for layer in manifest["layers"])
             synth = (f"{len(manifest['layers']):>6} {total['luts']:>6} {total['ffs']:>6} "
-                     f"{report['critical_depth']:>6} {report['seconds']:>8.1f}")
+                     f"{report['critical_depth']:>6} {report['cpu_seconds']:>8.1f} {bits:>11} "
+                     f"{total['luts'] / max(bits, 1):>8.2f}")
         except ToolError as error:
             synth = f"synthesis stopped after {time.perf_counter() - start:.0f} s: {error}"
         return f"{synth}  {'  '.join(times)}"

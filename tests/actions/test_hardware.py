@@ -69,6 +69,7 @@ def test_simulate_checks_test_split_and_directed_vectors(flow):
     assert report["bit_exact"] is True and report["simulator"] == "iverilog"
     assert report["test_vectors"] == 48 and report["directed_vectors"] > 36
     assert report["vectors"] == report["test_vectors"] + report["directed_vectors"]
+    assert report["build_cpu_seconds"] > 0 and report["run_cpu_seconds"] > 0
 
 
 def test_a_corrupted_design_fails_simulate_naming_the_sample(data, tmp_path, capsys):
@@ -128,6 +129,7 @@ def test_synth_reports_luts_and_depth_per_layer(data, capsys):
     assert report["latency_ns_estimate"] == pytest.approx(
         2 * max(layer["logic_depth"] for layer in layers) * 0.9)
     assert "ns per logic level" in report["assumption"]
+    assert report["cpu_seconds"] > 0
 
 
 @pytest.mark.skipif(shutil.which("yosys") is None, reason="yosys is not installed")

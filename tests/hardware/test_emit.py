@@ -82,6 +82,11 @@ def test_accumulator_width_is_exactly_the_reachable_range(multiplier, signed):
     declared = [int(w) + 1 for w in re.findall(r"wire signed \[(\d+):0\] l_0_t\d+",
                                               design.files["machop_top_layer0"])]
     assert declared and max(declared) <= widths[0]
+    # The raw figures of a resource estimate: every two-operand adder and its width.
+    layer = design.manifest["layers"][0]
+    assert layer["adders"] == design.files["machop_top_layer0"].count(" + ") + \
+        design.files["machop_top_layer0"].count(" - ")
+    assert layer["adder_bits"] >= layer["adders"] > 0
 
 
 def test_manifest_describes_ports_formats_and_timing(tmp_path):

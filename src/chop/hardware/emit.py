@@ -120,7 +120,8 @@ def _emit_layer(name: str, ops: list[dict], inputs: list[Signal], shape: list[in
     info = {"module": name, "nodes": [op["node"] for op in ops],
             "ops": [op["op"] for op in ops], "inputs": len(inputs), "outputs": len(xs),
             "register_stages": stages, "output_widths": [s.width for s in xs],
-            "bus_width": out_width}
+            "bus_width": out_width, "adders": w.adders, "adder_bits": w.adder_bits,
+            "constant_multipliers": w.multipliers}
     return w.text(HEADER), xs, shape, stages, info
 
 

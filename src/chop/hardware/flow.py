@@ -63,7 +63,9 @@ def simulate_program(program: IntegerProgram, options: HardwareOptions, dataset,
     report = {"top": manifest["top"], "simulator": run.simulator, "vectors": len(inputs),
               "test_vectors": len(test), "directed_vectors": len(directed),
               "latency_cycles": run.latency, "build_seconds": round(run.build_seconds, 2),
-              "run_seconds": round(run.run_seconds, 3), "bit_exact": True,
+              "build_cpu_seconds": round(run.build_cpu_seconds, 2),
+              "run_seconds": round(run.run_seconds, 3),
+              "run_cpu_seconds": round(run.run_cpu_seconds, 3), "bit_exact": True,
               "rtl_dir": str(rtl_dir)}
     path = Path(hardware_dir) / "simulation.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
@@ -89,4 +91,5 @@ def synthesize_program(program: IntegerProgram, options: HardwareOptions, datase
             "logic_depth": report["critical_depth"],
             "latency_ns_estimate": report["latency_ns_estimate"],
             "assumption": report["assumption"], "yosys_seconds": report["seconds"],
+            "yosys_cpu_seconds": report["cpu_seconds"],
             "report": str(path)}

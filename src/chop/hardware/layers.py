@@ -44,6 +44,7 @@ def _combine(w: ModuleWriter, a: _Node, b: _Node, ranges, base: str) -> _Node:
     low, high = linear_range(form, ranges)
     width = signed_width(low, high)
     expression = f"{w.resized(a.signal, width)} {op} {w.resized(b.signal, width)}"
+    w.count_adder(width)
     return _Node(a.sign, w.wire(base, low, high, expression), form)
 
 
@@ -64,6 +65,7 @@ def _leaves(w: ModuleWriter, index: int, x: Signal, coef: int, style: str,
     low, high = sorted((magnitude * x.low, magnitude * x.high))
     width = signed_width(low, high)
     product = f"{w.resized(x, width)} * {literal(magnitude, width)}"
+    w.multipliers += 1
     return [_Node(sign, w.wire(f"{base}_m", low, high, product), {index: magnitude})]
 
 
@@ -99,6 +101,7 @@ def weighted_sum(w: ModuleWriter, xs: Values, coefs: Mapping[int, int], bias: in
         expression = f"-{value}"
     else:
         expression = f"{literal(bias, width)} {'+' if root.sign > 0 else '-'} {value}"
+    w.count_adder(width)
     return w.wire(f"{base}_acc", low, high, expression)
 
 
@@ -182,6 +185,7 @@ def _round_right(w: ModuleWriter, x: Signal, s: int, rounding: str, low: int, hi
     w.body.append(f"wire {up};")
     w.body.append(f"assign {up} = {half} & ({sticky} | {parity});")
     width = signed_width(low, high)
+    w.count_adder(width)
     increment = up if width == 1 else f"{{{width - 1}'h0, {up}}}"
     return w.wire(f"{base}_rn", low, high, f"{w.resized(floor, width)} + {increment}")
 

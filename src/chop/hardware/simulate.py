@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import resource
 import shutil
 import subprocess
 import time
@@ -46,6 +47,14 @@ class SimulationRun:
     build_seconds: float
     run_seconds: float
     simulator: str
+    build_cpu_seconds: float = 0.0  # CPU time of the tools (the wall time depends on the load)
+    run_cpu_seconds: float = 0.0
+
+
+def children_cpu_seconds() -> float:
+    """User + system CPU seconds of every finished child process so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def tool_path(name: str, package: str | None = None) -> str:
@@ -174,7 +183,9 @@ def _fingerprint(paths: list[Path], extra: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def _run(command: list[str], cwd: Path, what: str, timeout: float) -> None:
+def _run(command: list[str], cwd: Path, what: str, timeout: float) -> float:
+    """Run a tool; returns the CPU seconds it took."""
+    cpu = children_cpu_seconds()
     try:
         done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -182,18 +193,20 @@ def _run(command: list[str], cwd: Path, what: str, timeout: float) -> None:
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
         raise ToolError(f"{what} failed (exit {done.returncode}): {' | '.join(tail)}")
+    return children_cpu_seconds() - cpu
 
 
 def build(rtl_dir: Path, manifest: dict, work_dir: Path, simulator: str,
-          timeout: float = 1800) -> tuple[Path, float]:
-    """Compile the design with its testbench (reused when sources are unchanged)."""
+          timeout: float = 1800) -> tuple[Path, float, float]:
+    """Compile the design with its testbench (reused when sources are unchanged); returns the
+    binary and the wall and CPU seconds of the build."""
     sources = _sources(rtl_dir, manifest)
     bench = testbench(manifest)
     key = _fingerprint(sources, bench + simulator)
     build_dir = work_dir / f"{simulator}-{key}"
     binary = build_dir / ("Vmachop_tb" if simulator == "verilator" else "machop_tb.vvp")
     if binary.exists():
-        return binary, 0.0
+        return binary, 0.0, 0.0
     build_dir.mkdir(parents=True, exist_ok=True)
     (build_dir / "machop_tb.v").write_text(bench)
     start = time.perf_counter()
@@ -203,20 +216,20 @@ def build(rtl_dir: Path, manifest: dict, work_dir: Path, simulator: str,
                    "-Wno-lint", "-Wno-style", "--top-module", "machop_tb", "-Mdir", "obj",
                    "-o", str(binary), "-MAKEFLAGS", "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0",
                    "machop_tb.v", "main.cpp", *map(str, sources)]
-        _run(command, build_dir, "Verilator build", timeout)
+        cpu = _run(command, build_dir, "Verilator build", timeout)
     else:
         (build_dir / "machop_tb_clock.v").write_text(IVERILOG_CLOCK)
         command = [tool_path("iverilog"), "-g2005", "-o", str(binary), "-s", "machop_tb_clock",
                    "machop_tb_clock.v", "machop_tb.v", *map(str, sources)]
-        _run(command, build_dir, "iverilog build", timeout)
-    return binary, time.perf_counter() - start
+        cpu = _run(command, build_dir, "iverilog build", timeout)
+    return binary, time.perf_counter() - start, cpu
 
 
 def run_design(rtl_dir: Path, manifest: dict, inputs: torch.Tensor, work_dir: Path,
                simulator: str = "verilator", timeout: float = 1800) -> SimulationRun:
     """Simulate `inputs` (N x elements integers) and return the decoded outputs."""
     work_dir = Path(work_dir)
-    binary, build_seconds = build(Path(rtl_dir), manifest, work_dir, simulator, timeout)
+    binary, build_seconds, build_cpu = build(Path(rtl_dir), manifest, work_dir, simulator, timeout)
     run_dir = work_dir / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
     in_fmt, out_fmt = manifest["input"], manifest["output"]
@@ -228,7 +241,7 @@ def run_design(rtl_dir: Path, manifest: dict, inputs: torch.Tensor, work_dir: Pa
         command = [str(binary), plusarg]
     else:
         command = [tool_path("vvp", "iverilog"), "-n", str(binary), plusarg]
-    _run(command, run_dir, f"{simulator} simulation", timeout)
+    run_cpu = _run(command, run_dir, f"{simulator} simulation", timeout)
     run_seconds = time.perf_counter() - start
     lines = (run_dir / "out.hex").read_text().split() if (run_dir / "out.hex").exists() else []
     triples = [lines[k:k + 3] for k in range(0, len(lines), 3)]
@@ -247,7 +260,8 @@ def run_design(rtl_dir: Path, manifest: dict, inputs: torch.Tensor, work_dir: Pa
         raise SimulationMismatch(f"ch simulate: outputs arrived after {sorted(latencies)} cycles; "
                                  f"the manifest says {manifest['latency']}.")
     return SimulationRun(torch.tensor(rows, dtype=torch.int64).reshape(len(rows), -1),
-                         manifest["latency"], build_seconds, run_seconds, simulator)
+                         manifest["latency"], build_seconds, run_seconds, simulator,
+                         build_cpu, run_cpu)
 
 
 def compare(got: torch.Tensor, expected: torch.Tensor, labels: list[str], frac: int) -> None:

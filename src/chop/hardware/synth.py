@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from chop.hardware.options import HardwareOptions
-from chop.hardware.simulate import ToolError, tool_path
+from chop.hardware.simulate import ToolError, children_cpu_seconds, tool_path
 
 COMMANDS = {"lut6": "synth -top {top} -lut 6",
             "xilinx": "synth_xilinx -top {top} -family xc7"}
@@ -65,7 +65,7 @@ def synthesize(rtl_dir: Path, manifest: dict, options: HardwareOptions,
                         f"tee -q -o {stat} stat -json", "ltp -noff", ""])
     (work_dir / "synth.ys").write_text(script)
     log_path = work_dir / "yosys.log"
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), children_cpu_seconds()
     try:
         done = subprocess.run([tool_path("yosys"), "-q", "-l", str(log_path), "-s",
                                str(work_dir / "synth.ys")], capture_output=True, text=True,
@@ -74,7 +74,7 @@ def synthesize(rtl_dir: Path, manifest: dict, options: HardwareOptions,
         raise ToolError(f"ch synth: yosys did not finish within {options.synth_timeout:g} s "
                         "([hardware] synth_timeout); raise it, or synthesize a smaller or "
                         "narrower model.") from None
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, children_cpu_seconds() - cpu
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
         raise ToolError(f"ch synth: yosys failed (exit {done.returncode}): {' | '.join(tail)} "
@@ -109,4 +109,4 @@ def synthesize(rtl_dir: Path, manifest: dict, options: HardwareOptions,
             "assumption": f"{options.ns_per_level:g} ns per logic level (one LUT and its "
                           "routing), register overhead ignored: an estimate, not a timing "
                           "analysis",
-            "seconds": round(seconds, 1), "log": str(log_path)}
+            "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "log": str(log_path)}

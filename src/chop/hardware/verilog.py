@@ -56,6 +56,13 @@ class ModuleWriter:
         self.body: list[str] = []
         self.signals: list[Signal] = []
         self._names: set[str] = set()
+        self.adders = 0  # two-operand additions/subtractions written, and their total width:
+        self.adder_bits = 0  # the raw figures of a resource estimate
+        self.multipliers = 0
+
+    def count_adder(self, width: int) -> None:
+        self.adders += 1
+        self.adder_bits += width
 
     # -- names and declarations ---------------------------------------------------------------
     def fresh(self, base: str) -> str:
