@@ -268,6 +268,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
+    except Exception as exc:  # a full disk met outside chop.atomic (logs, a library's own files)
+        from chop.atomic import disk_full_cause
+
+        full = disk_full_cause(exc)
+        if full is None:
+            raise
+        if debug:
+            traceback.print_exc()
+        sys.stderr.write(f"error: No space left on the device ({full.filename or full.strerror}); "
+                         f"free some space and rerun (files written before are intact).\n")
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -311,5 +311,7 @@ def write_run_config(cfg: RunConfig, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {k: none_to_na(v) for k, v in cfg.to_dict().items() if not (k in SECTION_KEYS and not v)}
-    path.write_text(tomli_w.dumps(data))
+    from chop import atomic
+
+    atomic.write_text(path, tomli_w.dumps(data))
     return path

@@ -36,6 +36,10 @@ class CheckpointError(ChopError):
     """A checkpoint is missing, unreadable or does not fit the model."""
 
 
+class DiskFullError(ChopError):
+    """The disk (or quota) is full; what was written before is intact."""
+
+
 def closest(name: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate to `name`, or None when nothing is close."""
     matches = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=1, cutoff=0.6)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
+from chop import atomic
 from chop.actions.common import log, prepare, project_of_checkpoint, require
 from chop.config import RunConfig
 from chop.dataset import DatasetInfo
@@ -12,6 +13,7 @@ from chop.engine.batches import TensorBatches
 from chop.engine.checkpoint import read_checkpoint
 from chop.engine.runtime import make_fabric
 from chop.engine.trainer import evaluate, to_device
+from chop.models import saved_model_name
 
 
 def _saved(cfg: RunConfig) -> tuple[dict | None, dict]:
@@ -30,10 +32,11 @@ def test(cfg: RunConfig) -> dict:
     ckpt, saved = _saved(cfg)
     # A checkpoint of ours knows its model and dataset; the command line may leave them out.
     fill = {}
-    if not cfg.model and saved.get("model_name"):
-        fill["model"] = saved["model_name"]
-    if not cfg.dataset and saved.get("dataset_info"):
-        fill["dataset"] = DatasetInfo.from_dict(saved["dataset_info"]).name
+    # A name read from the file only names a registered model: it never imports a file.
+    if not cfg.model and saved.get("model_name") is not None:
+        fill["model"] = saved_model_name(saved["model_name"], cfg.load_name)
+    if not cfg.dataset and saved.get("dataset_info") is not None:
+        fill["dataset"] = DatasetInfo.from_saved(saved["dataset_info"], cfg.load_name).name
     cfg = dataclasses.replace(cfg, **fill)
     require(cfg, "test", "model", "dataset")
     prepared = prepare(cfg, checkpoint=ckpt)
@@ -54,7 +57,7 @@ def test(cfg: RunConfig) -> dict:
     out_dir = (project / "software") if project else cfg.software_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / "test_metrics.json"
-    out.write_text(json.dumps(result, indent=2))
+    atomic.write_text(out, json.dumps(result, indent=2))
     result["metrics_file"] = str(out)
     log.info("Test metrics written to %s", out)
     return result

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 
+from chop import atomic
 from chop.actions.common import archive_previous, log, prepare, require
 from chop.actions.runs import CONFIG, SUMMARY, next_run_dir
 from chop.config import RunConfig, write_run_config
@@ -49,7 +49,7 @@ def train(cfg: RunConfig) -> dict:
             pass
     if fabric.is_global_zero:  # the run's hyper-parameters beside its logs; the latest also in software/
         write_run_config(cfg, run_dir / CONFIG)
-        shutil.copyfile(run_dir / CONFIG, cfg.software_dir / CONFIG)
+        atomic.write_bytes(cfg.software_dir / CONFIG, (run_dir / CONFIG).read_bytes())
     opts = FitOptions(
         max_epochs=cfg.max_epochs, max_steps=cfg.max_steps, max_time=cfg.max_time_seconds,
         early_stop=cfg.early_stop, batch_size=cfg.batch_size, seed=cfg.seed,
@@ -82,6 +82,6 @@ def train(cfg: RunConfig) -> dict:
     }
     if fabric.is_global_zero:
         text = json.dumps(summary, indent=2)
-        (run_dir / SUMMARY).write_text(text)
-        (cfg.software_dir / SUMMARY).write_text(text)
+        atomic.write_text(run_dir / SUMMARY, text)
+        atomic.write_text(cfg.software_dir / SUMMARY, text)
     return summary

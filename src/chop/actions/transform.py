@@ -15,6 +15,7 @@ import shutil
 import time
 from pathlib import Path
 
+from chop import atomic
 from chop.actions.common import log, prepare, project_of_checkpoint, require
 from chop.config import RunConfig
 from chop.engine.batches import endless_inputs
@@ -66,7 +67,7 @@ def transform(cfg: RunConfig) -> dict:
         text = result.get("text") if isinstance(result, dict) else None
         if text:
             path = out / f"{name}.txt"
-            path.write_text(text if text.endswith("\n") else text + "\n")
+            atomic.write_text(path, text if text.endswith("\n") else text + "\n")
             reports.append(str(path))
     drawing = None
     try:
@@ -74,8 +75,7 @@ def transform(cfg: RunConfig) -> dict:
     except ChopError as exc:  # graphviz missing: the rest of the transform still stands
         log.warning("Graph not drawn: %s", exc)
     ckpt = out / "transformed_ckpt"
-    _keep_previous(ckpt)
-    mg.save(ckpt)
+    atomic.replace_dir(ckpt, mg.save, keep_old=_keep_previous)
     log.info("Saved mase graph to %s", ckpt)
     summary = {
         "model": prepared.model_name,
@@ -86,6 +86,6 @@ def transform(cfg: RunConfig) -> dict:
         "graph_svg": drawing,
         "transformed_ckpt": str(ckpt),
     }
-    (out / "transform_summary.json").write_text(json.dumps(summary, indent=2))
+    atomic.write_text(out / "transform_summary.json", json.dumps(summary, indent=2))
     log.info("Transformation is completed")
     return summary

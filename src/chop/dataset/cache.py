@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, save_file
+
+from chop import atomic
+from chop.errors import DiskFullError
 
 logger = logging.getLogger(__name__)
 
@@ -46,15 +47,8 @@ def cache_key(dataset: str, sources: Iterable[str], params: Mapping) -> str:
 
 
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic.replacing(path) as tmp:
+        write(tmp)
 
 
 def save_entry(folder: Path, key: str, tensors: Tensors, meta: Mapping) -> None:
@@ -95,6 +89,6 @@ def cached(
     meta = json.loads(json.dumps(meta))  # the same plain types a later cache hit returns
     try:
         save_entry(folder, key, tensors, meta)
-    except OSError as e:  # a read-only cache costs time, not the run
+    except (OSError, DiskFullError) as e:  # a read-only or full cache costs time, not the run
         logger.warning("Could not write dataset cache in %s (%s); continuing without it.", folder, e)
     return tensors, {"key": key, "format": CACHE_FORMAT, **meta}

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
+from chop.errors import CheckpointError
+
 
 @dataclass(frozen=True)
 class DatasetInfo:
@@ -43,6 +45,34 @@ class DatasetInfo:
         d["class_names"] = tuple(d.get("class_names", ()))
         d["split_sizes"] = dict(d.get("split_sizes", {}))
         return cls(**d)
+
+    @classmethod
+    def from_saved(cls, d: object, source: object) -> "DatasetInfo":
+        """`from_dict` for a dict read from a file (checkpoint, recipe): a damaged one is one
+        CheckpointError naming `source`, never a TypeError from deep inside."""
+        def bad(why: str) -> CheckpointError:
+            return CheckpointError(f"'{source}' has a damaged 'dataset_info' ({why}); "
+                                   f"use a checkpoint or graph saved by machop.")
+
+        if not isinstance(d, dict):
+            raise bad(f"a {type(d).__name__}, not a table")
+        unknown = set(d) - {f for f in cls.__dataclass_fields__}
+        if unknown:
+            raise bad(f"unknown keys {sorted(unknown)}")
+        if not isinstance(d.get("name"), str):
+            raise bad("no dataset name")
+        shape = d.get("input_shape", [])
+        if not isinstance(shape, (list, tuple)) or not all(type(n) is int and n > 0 for n in shape):
+            raise bad(f"input_shape {shape!r} is not a list of positive integers")
+        classes = d.get("num_classes", 0)
+        if type(classes) is not int or classes < 0:
+            raise bad(f"num_classes {classes!r} is not a whole number")
+        names, sizes = d.get("class_names", []), d.get("split_sizes", {})
+        if not isinstance(names, (list, tuple)) or not isinstance(sizes, dict):
+            raise bad("class_names must be a list and split_sizes a table")
+        if not isinstance(d.get("task", ""), str) or not isinstance(d.get("description", ""), str):
+            raise bad("task and description must be text")
+        return cls.from_dict(d)
 
     def same_interface(self, other: "DatasetInfo") -> bool:
         """True when a model built for `other` can run on this dataset."""

@@ -51,7 +51,24 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
         ) from None
     if not isinstance(obj, dict):
         raise CheckpointError(f"Checkpoint '{path}' holds a {type(obj).__name__}, not a state dict.")
+    _check_layout(obj, path)
     return obj
+
+
+def _check_layout(ckpt: dict[str, Any], path: str | Path) -> None:
+    """Refuse a checkpoint whose known entries have the wrong types (a damaged or hand-made file)."""
+    from chop.models import saved_model_name
+
+    if "model_name" in ckpt:
+        saved_model_name(ckpt["model_name"], path)
+    if "dataset_info" in ckpt:
+        DatasetInfo.from_saved(ckpt["dataset_info"], path)
+    if "state_dict" in ckpt:
+        state = ckpt["state_dict"]
+        if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
+                                                  for k, v in state.items()):
+            raise CheckpointError(f"Checkpoint '{path}' has a damaged 'state_dict' (a {type(state).__name__}, "
+                                  f"not a table of named tensors); use a checkpoint saved by ch train.")
 
 
 def weights_of(ckpt: dict[str, Any], load_type: str, path: str | Path = "") -> dict[str, torch.Tensor]:
@@ -80,7 +97,7 @@ def check_fits(ckpt: dict[str, Any], model_name: str, dataset_info: DatasetInfo,
         )
     saved_info = ckpt.get("dataset_info")
     if saved_info is not None:
-        info = DatasetInfo.from_dict(saved_info)
+        info = DatasetInfo.from_saved(saved_info, path)
         if not info.same_interface(dataset_info):
             raise CheckpointError(
                 f"Checkpoint '{path}' was trained on '{info.name}' (input {tuple(info.input_shape)}, "

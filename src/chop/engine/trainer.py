@@ -15,6 +15,7 @@ import torch
 from lightning_fabric import Fabric
 from torch import nn
 
+from chop import atomic
 from chop.dataset.info import Dataset
 from chop.engine.batches import TensorBatches
 from chop.engine.checkpoint import make_checkpoint
@@ -169,9 +170,11 @@ def fit(
                     tracker=tracker.state_dict(), history=result.history, metrics=row,
                     **({"recipe": opts.recipe} if opts.recipe else {}),
                 )
-                fabric.save(result.last_path, ckpt)
-                if improved:
-                    fabric.save(result.best_path, ckpt)
+                if fabric.is_global_zero:  # not fabric.save: it moves a temp file across filesystems
+                    atomic.torch_save(ckpt, result.last_path)
+                    if improved:
+                        atomic.torch_save(ckpt, result.best_path)
+                fabric.barrier()
             if stop is None and tracker.should_stop:
                 stop = "early_stop"
             if stop is not None:

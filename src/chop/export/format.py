@@ -46,7 +46,10 @@ def save_program(document: dict[str, Any], tensors: dict[str, torch.Tensor],
         packed[name] = pack_bits(tensors[name], info["width"], info["signed"])
     metadata = {"format": PROGRAM_FORMAT, "version": str(PROGRAM_VERSION),
                 "program": json.dumps(document, separators=(",", ":"))}
-    save_file(packed, str(path), metadata=metadata)
+    from chop import atomic
+
+    with atomic.replacing(path) as tmp:
+        save_file(packed, str(tmp), metadata=metadata)
     return path
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from chop import atomic
 from chop.errors import ChopError
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def draw_graph(mg: MaseGraph, path: str | Path) -> Path:
     dot = to_dot(mg)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "dot":
-        path.write_text(dot.source)
+        atomic.write_text(path, dot.source)
         return path
     import graphviz
 
@@ -77,5 +78,5 @@ def draw_graph(mg: MaseGraph, path: str | Path) -> Path:
             "'apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS) or "
             "'conda install graphviz', or draw to a .dot file."
         ) from None
-    path.write_bytes(data)
+    atomic.write_bytes(path, data)
     return path

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from chop import atomic
 from chop.dataset.info import DatasetInfo
 from chop.errors import CheckpointError
 from chop.hooks import replay_recipe
 from chop.ir.metadata import MaseMetadata
-from chop.models import get_model
+from chop.models import get_model, saved_model_name
 
 if TYPE_CHECKING:
     from chop.ir.graph import MaseGraph
@@ -81,14 +82,15 @@ def save_graph(mg: MaseGraph, directory: str | Path) -> Path:
             f"The graph's recipe cannot be saved as JSON ({exc}); transform passes must record "
             f"TOML-like arguments."
         ) from None
-    save_model(mg.model, str(directory / WEIGHTS))
-    (directory / RECIPE).write_text(recipe_text)
+    with atomic.replacing(directory / WEIGHTS) as tmp:
+        save_model(mg.model, str(tmp))
+    atomic.write_text(directory / RECIPE, recipe_text)
     nodes = [
         {"name": node.name, "op": node.op, "mase": to_json(node.meta["mase"].parameters)}
         for node in mg.fx_graph.nodes
         if "mase" in node.meta
     ]
-    (directory / METADATA).write_text(json.dumps({"nodes": nodes}, indent=1))
+    atomic.write_text(directory / METADATA, json.dumps({"nodes": nodes}, indent=1))
     return directory
 
 
@@ -117,13 +119,13 @@ def rebuild_graph(recipe: dict, model: torch.nn.Module | None = None) -> MaseGra
     """The recipe's model (from the registry, or `model`) traced, before any transform."""
     from chop.ir.graph import MaseGraph
 
-    info = DatasetInfo.from_dict(recipe["dataset_info"]) if recipe.get("dataset_info") is not None else None
+    info = DatasetInfo.from_saved(recipe["dataset_info"], "recipe") if recipe.get("dataset_info") is not None else None
     if model is None:
         if not recipe.get("model"):
             raise CheckpointError(
                 "The saved graph names no registered model; pass the model: MaseGraph.load(dir, model=...)."
             )
-        model = get_model(recipe["model"], info)
+        model = get_model(saved_model_name(recipe["model"], "recipe"), info)
     return MaseGraph(model, hf_input_names=recipe.get("hf_input_names"),
                      model_name=recipe.get("model"), dataset_info=info)
 

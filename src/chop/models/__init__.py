@@ -9,6 +9,7 @@ from chop.models.registry import (
     import_model_file,
     register_model,
     resolve_model_name,
+    saved_model_name,
 )
 from chop.models import jsc, vision  # noqa: F401  (registers)
 
@@ -21,4 +22,5 @@ __all__ = [
     "import_model_file",
     "register_model",
     "resolve_model_name",
+    "saved_model_name",
 ]

@@ -11,7 +11,7 @@ from pathlib import Path
 from torch import nn
 
 from chop.dataset.info import DatasetInfo
-from chop.errors import ConfigError
+from chop.errors import CheckpointError, ConfigError
 from chop.models.info import ModelInfo
 from chop.registry import Registry
 
@@ -107,10 +107,36 @@ def import_model_file(path: str | Path) -> None:
         raise ConfigError(f"Importing model file '{path}' failed: {type(exc).__name__}: {exc}") from exc
 
 
+
+
+def is_file_spec(spec: str) -> bool:
+    """True for `'file.py:name'`, the form that imports a user's file."""
+    return ":" in spec and spec.split(":", 1)[0].endswith(".py")
+
+
 def resolve_model_name(spec: str) -> str:
-    """`'file.py:name'` imports the file and returns `'name'`; a plain name is returned as is."""
-    if ":" in spec and spec.split(":", 1)[0].endswith(".py"):
+    """`'file.py:name'` imports the file and returns `'name'`; a plain name is returned as is.
+
+    Only for names the user typed (command line, their TOML): a name read from a loaded file
+    goes through `saved_model_name`, which never imports.
+    """
+    if is_file_spec(spec):
         file, name = spec.split(":", 1)
         import_model_file(file)
         return name
     return spec
+
+
+def saved_model_name(value: object, source: object) -> str:
+    """A model name read from a loaded artefact (checkpoint, recipe): a plain name, never a file.
+
+    A checkpoint is data; if it could say `payload.py:net`, loading it would run that file. Models
+    from the user's own files are registered by the user's `--model-file` / `model_files`.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise CheckpointError(f"'{source}' names its model as {value!r}, not a model name; the file is damaged.")
+    if is_file_spec(value):
+        raise CheckpointError(
+            f"'{source}' names model '{value}', a path to code; a saved file may only name a registered "
+            f"model. Register your model yourself: --model-file FILE.py (or model_files in the TOML).")
+    return value

@@ -13,11 +13,13 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from pathlib import Path
 from typing import Any
 
+from chop import atomic
 from chop.config import NA, none_to_na
 from chop.search.plots import best_so_far, plot_curves, plot_pareto
 
@@ -37,19 +39,20 @@ def trial_records(study) -> list[dict[str, Any]]:
 
 def write_trials(records: list[dict], directory: Path) -> tuple[Path, Path]:
     json_path, csv_path = directory / "trials.json", directory / "trials.csv"
-    json_path.write_text(json.dumps(records, indent=2, default=str) + "\n")
+    atomic.write_text(json_path, json.dumps(records, indent=2, default=str) + "\n")
     params = sorted({k for r in records for k in r["point"]})
     metrics = sorted({k for r in records for k in r["metrics"]})
     n_values = max((len(r["values"] or []) for r in records), default=1)
     value_cols = ["value"] if n_values <= 1 else [f"value_{i}" for i in range(n_values)]
     header = ["number", "state", *value_cols, *metrics, *params, "seed", "worker", "duration_s", "note"]
-    with csv_path.open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        for r in records:
-            values = list(r["values"] or []) + [None] * (len(value_cols) - len(r["values"] or []))
-            writer.writerow([r["number"], r["state"], *values, *(r["metrics"].get(m) for m in metrics),
-                             *(r["point"].get(p) for p in params), r["seed"], r["worker"], r["duration_s"], r["note"]])
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for r in records:
+        values = list(r["values"] or []) + [None] * (len(value_cols) - len(r["values"] or []))
+        writer.writerow([r["number"], r["state"], *values, *(r["metrics"].get(m) for m in metrics),
+                         *(r["point"].get(p) for p in params), r["seed"], r["worker"], r["duration_s"], r["note"]])
+    atomic.write_text(csv_path, buffer.getvalue())
     return json_path, csv_path
 
 
@@ -68,7 +71,7 @@ def write_transform_toml(cfg, passes: dict, record: dict, path: Path, trained: b
     if trained:
         header += ("# The trial also trained its model; these passes alone do not repeat that training: the\n"
                    "# trained result is best_ckpt/ (ch train/test --load best_ckpt --load-type mg).\n")
-    path.write_text(header + tomli_w.dumps(data))
+    atomic.write_text(path, header + tomli_w.dumps(data))
     return path
 
 

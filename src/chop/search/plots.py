@@ -76,7 +76,12 @@ def _finish(plt, fig, ax, xlabel: str, ylabel: str, title: str, path: str | Path
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
+    from chop import atomic
+
     path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    try:
+        with atomic.replacing(path) as tmp:
+            fig.savefig(tmp, dpi=120, format=path.suffix.lstrip(".") or "png")
+    finally:
+        plt.close(fig)
     return path

@@ -14,6 +14,7 @@ import time
 
 import torch
 
+from chop import atomic
 from chop.config import RunConfig
 from chop.errors import ChopError
 from chop.search.params import grid_size
@@ -92,7 +93,7 @@ def _report(session: Session) -> dict:
         runner = session.runner
         plan = runner.pipeline.plan(record["point"])
         metrics, mg = runner.run(record["point"], record["seed"])
-        ckpt = mg.save(out / "best_ckpt")
+        ckpt = atomic.replace_dir(out / "best_ckpt", mg.save)
         passes = plan.passes()
         for name in plan.seeded & set(passes):
             passes[name] = {**passes[name], "seed": record["seed"]}
@@ -110,7 +111,7 @@ def _report(session: Session) -> dict:
         if not best_doc["best_trial"]["reproduced"]:
             log.warning("Rebuilding trial %d gave %s, the search recorded %s.", best.number, metrics, record["metrics"])
     summary["plots"] = write_plots(records, session.settings.objectives, session.settings.multi_objective, out)
-    (out / "best.json").write_text(json.dumps(best_doc, indent=2, default=str) + "\n")
+    atomic.write_text(out / "best.json", json.dumps(best_doc, indent=2, default=str) + "\n")
     summary["best_json"] = str(out / "best.json")
     return summary
 

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from safetensors.torch import load_model, save_model
+
+from chop import atomic
 from torch import nn
 
 from chop.errors import CheckpointError, ConfigError
@@ -97,9 +99,10 @@ def save_quantized(model: nn.Module, directory: str | Path) -> Path:
     """Write `model`'s weights (safetensors) and its quantization specs (JSON)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    save_model(model, str(directory / WEIGHTS_FILE))
+    with atomic.replacing(directory / WEIGHTS_FILE) as tmp:
+        save_model(model, str(tmp))
     document = {"version": STATE_VERSION, "modules": quant_states(model)}
-    (directory / SPECS_FILE).write_text(json.dumps(document, indent=2, sort_keys=True))
+    atomic.write_text(directory / SPECS_FILE, json.dumps(document, indent=2, sort_keys=True))
     return directory
 
 

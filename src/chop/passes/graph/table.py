@@ -39,22 +39,22 @@ class Table:
         return f"{self.title}\n{text}" if self.title else text
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.render() + "\n")
-        return path
+        from chop import atomic
+
+        return atomic.write_text(path, self.render() + "\n")
 
     def save_csv(self, path: str | Path) -> Path:
         """The rows as CSV (headers first), for spreadsheets and plots."""
         import csv
+        import io
 
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(self.headers)
-            writer.writerows(self.rows)
-        return path
+        from chop import atomic
+
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer)
+        writer.writerow(self.headers)
+        writer.writerows(self.rows)
+        return atomic.write_text(path, buffer.getvalue())
 
     def __str__(self) -> str:
         return self.render()

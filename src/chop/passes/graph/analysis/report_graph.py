@@ -39,8 +39,8 @@ def report_graph_analysis_pass(graph, args):
         f"Layer types:\n{layer_table.render()}",
     ])
     if args["file_name"] is not None:
-        path = Path(args["file_name"])
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text + "\n")
+        from chop import atomic
+
+        atomic.write_text(Path(args["file_name"]), text + "\n")
     logger.info("%s", text)
     return graph, {"counts": counts, "layers": layers, "text": text}

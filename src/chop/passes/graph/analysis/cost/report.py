@@ -9,10 +9,12 @@ blank cells; an op without a formula shows "uncounted". `save_cost` writes the t
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
 
+from chop import atomic
 from chop.passes.graph.table import Table
 
 HEADERS = ["Node name", "Node type", "Parameters", "Forward FLOPs", "Backward FLOPs",
@@ -65,13 +67,14 @@ def save_cost(result: dict, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix.lower()
     if suffix == ".json":
-        path.write_text(json.dumps({key: result[key] for key in JSON_KEYS}, indent=2) + "\n")
+        atomic.write_text(path, json.dumps({key: result[key] for key in JSON_KEYS}, indent=2) + "\n")
     elif suffix == ".csv":
         fields, rows = _csv_rows(result)
-        with path.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=fields)
-            writer.writeheader()
-            writer.writerows(rows)
+        buffer = io.StringIO(newline="")
+        writer = csv.DictWriter(buffer, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+        atomic.write_text(path, buffer.getvalue())
     else:
         result["table"].save(path)
     return path
