@@ -6,6 +6,7 @@ import dataclasses
 import json
 
 from chop import atomic
+from chop.actions.lock import project_lock
 from chop.actions.common import archive_previous, log, prepare, require
 from chop.actions.runs import CONFIG, SUMMARY, next_run_dir
 from chop.config import RunConfig, write_run_config
@@ -23,6 +24,11 @@ def _written(path) -> str | None:
 
 def train(cfg: RunConfig) -> dict:
     require(cfg, "train", "model", "dataset")
+    with project_lock(cfg.ckpt_dir, "train", cfg.project_name):  # one ch train per project at a time
+        return _train(cfg)
+
+
+def _train(cfg: RunConfig) -> dict:
     resume_state = None
     if cfg.resume:
         last = cfg.ckpt_dir / "last.ckpt"
