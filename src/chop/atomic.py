@@ -32,13 +32,13 @@ def is_disk_full(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in DISK_FULL
 
 
-def disk_full_cause(exc: BaseException | None) -> OSError | None:
-    """The disk-full OSError behind `exc` (itself, or down its cause/context chain: libraries
-    such as torch's zip writer re-raise it as another error), if any."""
+def disk_full_cause(exc: BaseException | None) -> OSError | DiskFullError | None:
+    """The DiskFullError or disk-full OSError behind `exc` (itself, or down its cause/context
+    chain: libraries such as torch's zip writer or Optuna re-raise it as another error)."""
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        if is_disk_full(exc):
+        if isinstance(exc, DiskFullError) or is_disk_full(exc):
             return exc  # type: ignore[return-value]
         exc = exc.__cause__ or exc.__context__
     return None
@@ -121,7 +121,9 @@ def replacing(path: str | Path) -> Iterator[Path]:
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
         full = disk_full_cause(exc)
-        if full is not None:
+        if isinstance(full, DiskFullError) and full is not exc:
+            raise full from None
+        if isinstance(full, OSError):
             raise disk_full_error(path, full) from None
         raise
     fsync_dir(path.parent)
@@ -184,7 +186,9 @@ def replace_dir(path: str | Path, fill: Callable[[Path], Any], keep_old: Callabl
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         full = disk_full_cause(exc)
-        if full is not None:
+        if isinstance(full, DiskFullError) and full is not exc:
+            raise full from None
+        if isinstance(full, OSError):
             raise disk_full_error(path, full) from None
         raise
     fsync_dir(path.parent)

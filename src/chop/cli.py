@@ -263,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     except ChopError as exc:
         if debug:
             traceback.print_exc()
-        sys.stderr.write(f"error: {exc}\n")
+        sys.stderr.write(f"{'interrupted' if exc.exit_code == 130 else 'error'}: {exc}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
@@ -276,8 +276,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         if debug:
             traceback.print_exc()
-        sys.stderr.write(f"error: No space left on the device ({full.filename or full.strerror}); "
-                         f"free some space and rerun (files written before are intact).\n")
+        if isinstance(full, ChopError):
+            sys.stderr.write(f"error: {full}\n")
+        else:
+            sys.stderr.write(f"error: No space left on the device ({full.filename or full.strerror}); "
+                             f"free some space and rerun (files written before are intact).\n")
         return 2
 
 

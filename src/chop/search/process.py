@@ -15,6 +15,7 @@ import sys
 import time
 
 from chop.config import RunConfig
+from chop.search.interrupts import catching_interrupts
 
 
 def start_worker(cfg: RunConfig, index: int, seconds_left: float | None) -> subprocess.Popen:
@@ -38,11 +39,26 @@ def worker_main(cfg_dict: dict, index: int, seconds_left: float | None) -> None:
     torch.set_num_threads(1)
     logging.getLogger("chop").setLevel(logging.WARNING)
     cfg = RunConfig(**cfg_dict)
-    session = open_session(cfg, index)
-    deadline = time.monotonic() + seconds_left if seconds_left is not None else None
-    run_worker(session.study, session.runner,
-               WorkerOptions(seed=cfg.seed, n_trials=session.settings.n_trials, deadline=deadline))
+    with catching_interrupts():
+        session = open_session(cfg, index)
+        deadline = time.monotonic() + seconds_left if seconds_left is not None else None
+        run_worker(session.study, session.runner,
+                   WorkerOptions(seed=cfg.seed, n_trials=session.settings.n_trials, deadline=deadline))
+
+
+def _main() -> int:
+    """Exit codes as `ch`'s: 0 done, 2 a user-facing error (one line), 130 interrupted."""
+    from chop.errors import ChopError
+
+    try:
+        worker_main(json.loads(sys.stdin.read()), int(sys.argv[1]), float(sys.argv[2]) if sys.argv[2] else None)
+    except KeyboardInterrupt:
+        return 130
+    except ChopError as exc:
+        sys.stderr.write(f"error: worker {sys.argv[1]}: {exc}\n")
+        return exc.exit_code
+    return 0
 
 
 if __name__ == "__main__":
-    worker_main(json.loads(sys.stdin.read()), int(sys.argv[1]), float(sys.argv[2]) if sys.argv[2] else None)
+    sys.exit(_main())

@@ -10,6 +10,8 @@ writes the outputs (see `chop.search.outputs`) from the study and a rebuild of t
 from __future__ import annotations
 
 import logging
+import signal
+import subprocess
 import time
 
 import torch
@@ -17,8 +19,15 @@ import torch
 from chop import atomic
 from chop.config import RunConfig
 from chop.errors import ChopError
+
+
+class SearchInterrupted(ChopError):
+    """Ctrl-C: the search stopped; its study holds every finished trial and resumes."""
+
+    exit_code = 130
 from chop.search.params import grid_size
 from chop.search.outputs import trial_records, write_plots, write_transform_toml, write_trials
+from chop.search.interrupts import catching_interrupts
 from chop.search.progress import SearchProgress
 from chop.search.session import Session, open_session, queue_points, search_dir
 from chop.search.storage import fail_dead_trials
@@ -46,15 +55,33 @@ def _run_workers(session: Session, workers: int) -> None:
             while any(p.poll() is None for p in procs):
                 time.sleep(0.5)
                 bar.update(session.study)
+    except KeyboardInterrupt:
+        _stop(procs, signal.SIGINT)  # each worker marks its own running trial interrupted
+        n = counts(session.study)
+        raise SearchInterrupted(
+            f"Search interrupted: {n['COMPLETE']} trials complete; the running trial(s) are marked "
+            f"interrupted. Run the same command again to resume.") from None
     except BaseException:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
+        _stop(procs, signal.SIGTERM)
         raise
     bad = [p.returncode for p in procs if p.returncode != 0]
     if bad:
         log.warning("%d of %d spawned workers exited with an error (codes %s); their trials are in the study.",
                     len(bad), len(procs), bad)
+
+
+def _stop(procs: list, sig: int, grace: float = 1.5) -> None:
+    """Send `sig` to the live workers, give them `grace` seconds to finish up, then kill them."""
+    live = [p for p in procs if p.poll() is None]
+    for p in live:
+        p.send_signal(sig)
+    deadline = time.monotonic() + grace
+    for p in live:
+        try:
+            p.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
 
 
 def _best(session: Session) -> tuple[list, object | None]:
@@ -124,14 +151,15 @@ def run_search(cfg: RunConfig) -> dict:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # trials are small: workers, not threads, use the cores; and the
     try:                      # best trial is rebuilt with the same arithmetic as it ran
-        return _search(cfg, workers)
+        with catching_interrupts():
+            return _search(cfg, workers)
     finally:
         torch.set_num_threads(threads)
 
 
 def _search(cfg: RunConfig, workers: int) -> dict:
     session = open_session(cfg)
-    dead = fail_dead_trials(session.study)
+    dead = fail_dead_trials(session.study, include_self=True)
     if dead:
         log.warning("Failed %d trial(s) left RUNNING by a worker that died; the search goes on.", dead)
     before = counts(session.study)["COMPLETE"]

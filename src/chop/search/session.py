@@ -56,7 +56,8 @@ def open_session(cfg: RunConfig, index: int = 0) -> Session:
 
     from chop.search.objectives import directions
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    # ERROR: Optuna's failed-trial warnings carry tracebacks; the worker logs one line instead.
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
     settings = read_settings(cfg.search, cfg.to_dict())
     prepared = prepare(cfg)
     runner = TrialRunner(settings, prepared.dataset, prepared.model, prepared.model_name, cfg.batch_size, cfg.seed)

@@ -16,8 +16,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chop.errors import ChopError
+from chop.errors import ChopError, DiskFullError
 from chop.search.objectives import combine
+from chop.search.interrupts import shielded
 from chop.search.storage import WORKER_ATTR, fail_dead_trials, this_worker
 from chop.search.trial import Rejected, TrialRunner
 
@@ -33,13 +34,15 @@ class WorkerOptions:
     max_rejections: int = 1000
 
 
-def make_objective(runner: TrialRunner, seed: int) -> Callable:
+def make_objective(runner: TrialRunner, seed: int, current: dict | None = None) -> Callable:
     import optuna
 
     settings = runner.settings
     names = [o.objective.name for o in settings.objectives]
+    current = {} if current is None else current
 
     def objective(trial: optuna.Trial):
+        current["trial"] = trial
         trial.set_user_attr(WORKER_ATTR, this_worker())
         trial_seed = seed + trial.number
         trial.set_user_attr("seed", trial_seed)
@@ -59,8 +62,16 @@ def make_objective(runner: TrialRunner, seed: int) -> Callable:
             raise optuna.TrialPruned(f"rejected: {exc}") from None
         except optuna.TrialPruned:
             raise
+        except KeyboardInterrupt:  # recorded while the trial is RUNNING: a finished one is read-only
+            with shielded():
+                trial.set_user_attr("interrupted", True)
+            raise
         except Exception as exc:
+            if isinstance(exc, DiskFullError):
+                current["fatal"] = exc  # optuna catches it; the worker raises it after the trial
+                raise
             trial.set_user_attr("error", f"{type(exc).__name__}: {exc}")
+            log.warning("Trial %d failed: %s: %s", trial.number, type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
             raise
         trial.set_user_attr("metrics", metrics)
         values = combine(metrics, settings.objectives, settings.multi_objective, runner.reference())
@@ -79,12 +90,45 @@ def counts(study) -> dict[str, int]:
 
 
 def run_worker(study, runner: TrialRunner, opts: WorkerOptions, on_trial: Callable | None = None) -> int:
-    """Run trials until the study is done; returns how many trials this worker ran."""
+    """Run trials until the study is done; returns how many trials this worker ran.
+
+    A Ctrl-C (KeyboardInterrupt) marks the trial it cut short as interrupted, then propagates."""
+    current: dict = {}
+    objective = make_objective(runner, opts.seed, current)
+    try:
+        return _trials_until_done(study, runner, opts, objective, on_trial, current)
+    except KeyboardInterrupt:
+        with shielded():
+            mark_interrupted(study, current.get("trial"), requeue=not runner.settings.strategy.needs_grid)
+        raise
+
+
+def mark_interrupted(study, trial, requeue: bool) -> None:
+    """Record the trial a Ctrl-C cut short as FAIL with `interrupted`, so that it does not count and
+    a resumed search runs its point again (sampler strategies queue it; grid ones re-queue it)."""
+    from optuna.trial import TrialState
+
+    if trial is None:
+        return
+    storage, tid = study._storage, trial._trial_id
+    try:
+        frozen = storage.get_trial(tid)
+        if frozen.state == TrialState.RUNNING:  # the interrupt landed outside the objective
+            storage.set_trial_user_attr(tid, "interrupted", True)
+            storage.set_trial_state_values(tid, state=TrialState.FAIL)
+        elif not frozen.user_attrs.get("interrupted"):
+            return  # it finished before the interrupt landed
+        if requeue and frozen.params and "rejected" not in frozen.user_attrs:
+            study.enqueue_trial(dict(frozen.params), user_attrs={"rerun_of": frozen.number})
+    except Exception as exc:  # a full disk, say: the next run fails it as a dead worker's trial
+        log.warning("Could not mark trial %d as interrupted (%s); the next run fails it.", trial.number, exc)
+
+
+def _trials_until_done(study, runner: TrialRunner, opts: WorkerOptions, objective, on_trial, current: dict) -> int:
     from optuna.trial import TrialState
 
     from chop.search.session import queue_points
 
-    objective = make_objective(runner, opts.seed)
     strategy = runner.settings.strategy
     ran = failures = rejections = 0
     while True:
@@ -100,6 +144,8 @@ def run_worker(study, runner: TrialRunner, opts: WorkerOptions, on_trial: Callab
             break
         study.optimize(objective, n_trials=1, catch=(Exception,), callbacks=[on_trial] if on_trial else None,
                        gc_after_trial=False, show_progress_bar=False)
+        if "fatal" in current:
+            raise current.pop("fatal")
         ran += 1
         last = _my_last_trial(study)
         if last is None:
