@@ -10,6 +10,7 @@ actions can trust what they get.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -186,11 +187,17 @@ def parse_duration(text: str | int | float) -> float:
 def load_toml(path: str | Path) -> dict[str, Any]:
     """Read a TOML file; a syntax error names the file and line."""
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"Config file '{path}' is a directory; give the path of a TOML file.")
     if not path.is_file():
         raise ConfigError(f"Config file '{path}' does not exist.")
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"Config file '{path}' is not UTF-8 text (byte {exc.start}); save it as UTF-8 TOML.") from None
+    except OSError as exc:
+        raise ConfigError(f"Config file '{path}' cannot be read ({exc.strerror or exc}).") from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         if "end of document" in message:  # say which line, as for every other TOML error
@@ -279,13 +286,31 @@ def validate(cfg: RunConfig) -> RunConfig:
     for key in non_negative:
         if getattr(cfg, key) < 0:
             raise ConfigError(f"{key} must not be negative, got {getattr(cfg, key)}.")
-    if not cfg.learning_rate > 0:
-        raise ConfigError(f"learning_rate must be positive, got {cfg.learning_rate}.")
+    if not 0 < cfg.learning_rate < math.inf:
+        raise ConfigError(f"learning_rate must be positive and finite, got {cfg.learning_rate}.")
+    if not cfg.weight_decay < math.inf:  # inf trains on NaN losses and exits 0
+        raise ConfigError(f"weight_decay must be finite, got {cfg.weight_decay}.")
+    _check_project_dir(cfg.project_dir)
+    for name, args in cfg.passes.items():
+        if not isinstance(args, dict):
+            raise ConfigError(f"[passes.{name}] must be a table of the pass's arguments, got {args!r}; "
+                              f"write [passes.{name}] with key = value lines (an empty table for none).")
     if cfg.max_steps < -1 or cfg.max_steps == 0:
         raise ConfigError(f"max_steps must be positive (or -1 for no limit), got {cfg.max_steps}.")
     if cfg.max_time is not None:
         parse_duration(cfg.max_time)
     return cfg
+
+
+def _check_project_dir(project_dir: str) -> None:
+    """`--project-dir` must be, or be creatable as, a directory: not an existing file."""
+    path = Path(project_dir).expanduser()
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise ConfigError(f"project_dir '{project_dir}': '{p}' is a file, not a directory; "
+                                  f"give a directory for --project-dir.")
+            return
 
 
 def merge(

@@ -10,7 +10,7 @@ from chop.actions.lock import project_lock
 from chop.actions.common import archive_previous, log, prepare, require
 from chop.actions.runs import CONFIG, SUMMARY, next_run_dir
 from chop.config import RunConfig, write_run_config
-from chop.engine.checkpoint import read_checkpoint
+from chop.engine.checkpoint import check_resumable, read_checkpoint
 from chop.engine.optim import make_optimizer
 from chop.engine.runtime import make_fabric, make_loggers
 from chop.engine.trainer import FitOptions, fit
@@ -45,6 +45,7 @@ def _train(cfg: RunConfig) -> dict:
     optimizer = make_optimizer(cfg.optimizer, prepared.model, cfg.learning_rate, cfg.weight_decay)
     model, optimizer = fabric.setup(prepared.model, optimizer)
     if resume_state is not None:
+        check_resumable(resume_state, optimizer, cfg.load_name)
         optimizer.load_state_dict(resume_state["optimizer"])
         log.info("Resuming from '%s' after epoch %d.", cfg.load_name, resume_state["epoch"])
     hparams = {k: v for k, v in cfg.to_dict().items() if isinstance(v, (int, float, str, bool))}

@@ -18,7 +18,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from chop import atomic
-from chop.errors import DiskFullError
+from chop.errors import DataError, DiskFullError
 
 logger = logging.getLogger(__name__)
 
@@ -78,10 +78,21 @@ def load_entry(folder: Path, key: str) -> tuple[Tensors, dict] | None:
 
 
 def cached(
-    folder: Path, key: str, build: Callable[[], tuple[Tensors, dict]]
+    folder: Path, key: str, build: Callable[[], tuple[Tensors, dict]],
+    check: Callable[[Tensors], object] | None = None,
 ) -> tuple[Tensors, dict]:
-    """Entry `key` from `folder`, calling `build()` and storing its result only when missing."""
+    """Entry `key` from `folder`, calling `build()` and storing its result only when missing.
+
+    `check(tensors)` vets a cache hit: if it raises DataError (a cache of the wrong size, say),
+    the entry is rebuilt.
+    """
     hit = load_entry(folder, key)
+    if hit is not None and check is not None:
+        try:
+            check(hit[0])
+        except DataError as e:
+            logger.warning("Ignoring damaged dataset cache %s (%s); rebuilding it.", folder / key, e)
+            hit = None
     if hit is not None:
         logger.debug("Loaded processed dataset from cache %s", folder / key)
         return hit

@@ -160,5 +160,5 @@ def load_jsc(
         logger.info("Preprocessing JSC from %s (cached once as %s)", source, key)
         return preprocess_jsc(*read_jsc_file(source), split_seed, test_size, val_size)
 
-    tensors, _meta = cached(processed_home("jsc"), key, build)
+    tensors, _meta = cached(processed_home("jsc"), key, build, check=lambda t: dataset_from_tensors(JSC_INFO, t))
     return dataset_from_tensors(JSC_INFO, tensors)

@@ -143,8 +143,8 @@ def read_jsc_h5(path: Path) -> tuple[np.ndarray, np.ndarray]:
             found = ", ".join(sorted(f.keys())[:8]) or "nothing"
             raise DataError(f"JSC file '{path}' has no table '{JSC_H5_TABLE}' (found: {found}).")
         table = f[JSC_H5_TABLE]
-        names = getattr(table.dtype, "names", None)
-        if not isinstance(table, h5py.Dataset) or not names:
+        names = getattr(table.dtype, "names", None) if isinstance(table, h5py.Dataset) else None
+        if not names:
             raise DataError(
                 f"JSC file '{path}': '{JSC_H5_TABLE}' is not a table of named fields; {_schema_help()}."
             )

@@ -76,6 +76,9 @@ def split_tensors(x, y, indices: dict[str, np.ndarray]) -> dict:
     return out
 
 
+MIN_TRAIN_ROWS = 2  # BatchNorm cannot train on a batch of one
+
+
 def dataset_from_tensors(info, tensors: dict, x_transform=None):
     """A `Dataset` from `{split}_x` / `{split}_y` tensors, its info's split sizes filled in.
 
@@ -87,10 +90,22 @@ def dataset_from_tensors(info, tensors: dict, x_transform=None):
 
     from chop.dataset.info import Dataset, TensorSplit
 
+    from chop.errors import DataError
+
     splits = {}
     for split in ("train", "val", "test"):
-        x = tensors[f"{split}_x"]
-        x = x_transform(x) if x_transform is not None else x.to(torch.float32)
-        splits[split] = TensorSplit(x, tensors[f"{split}_y"].to(torch.int64))
+        x, y = tensors.get(f"{split}_x"), tensors.get(f"{split}_y")
+        if isinstance(x, torch.Tensor):
+            x = x_transform(x) if x_transform is not None else x.to(torch.float32)
+        if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor) or len(x) != len(y) or \
+                (info.input_shape and tuple(x.shape[1:]) != tuple(info.input_shape)):
+            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else None
+            raise DataError(f"Dataset '{info.name}': the {split} split has inputs of shape {shape}, expected "
+                            f"(N, {', '.join(map(str, info.input_shape))}) with one label per row.")
+        splits[split] = TensorSplit(x, y.to(torch.int64))
     sizes = {split: len(s) for split, s in splits.items()}
+    if sizes["train"] < MIN_TRAIN_ROWS or not sizes["val"] or not sizes["test"]:
+        raise DataError(f"Dataset '{info.name}' is too small to train on: {sizes['train']} training, "
+                        f"{sizes['val']} validation and {sizes['test']} test rows after splitting "
+                        f"(needs at least {MIN_TRAIN_ROWS} training rows and one of each other); use the full data file.")
     return Dataset(info=replace(info, split_sizes=sizes), **splits)

@@ -40,6 +40,9 @@ def make_checkpoint(
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
     """Load a checkpoint file safely; any failure is one clear CheckpointError."""
     path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(f"Checkpoint '{path}' is a directory; a ch transform output (transformed_ckpt) "
+                              f"loads with --load-type mg, a training checkpoint is a .ckpt file.")
     if not path.is_file():
         raise CheckpointError(f"Checkpoint '{path}' does not exist; check the --load path.")
     try:
@@ -125,3 +128,30 @@ def load_weights(model: nn.Module, state: dict[str, torch.Tensor], path: str | P
             f"Checkpoint '{path}' does not fit the model: {'; '.join(parts)}."
         )
     model.load_state_dict(state)
+
+
+RESUME_KEYS = {"optimizer": dict, "epoch": int, "global_step": int, "tracker": dict}
+
+
+def check_resumable(ckpt: dict[str, Any], optimizer: torch.optim.Optimizer, path: str | Path) -> None:
+    """Refuse to resume from a checkpoint without the loop and optimizer state, or whose optimizer
+    state does not fit the model's parameters (it would fail later, mid-step, or train on garbage)."""
+    for key, kind in RESUME_KEYS.items():
+        if not isinstance(ckpt.get(key), kind) or isinstance(ckpt.get(key), bool):
+            raise CheckpointError(f"Checkpoint '{path}' cannot be resumed: its '{key}' is missing or not "
+                                  f"{'a table' if kind is dict else 'a whole number'}; train without --resume (it keeps the old checkpoints aside).")
+    saved = ckpt["optimizer"]
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    groups, state = saved.get("param_groups"), saved.get("state")
+    if not isinstance(groups, list) or not isinstance(state, dict) or \
+            sum(len(g.get("params", ())) for g in groups if isinstance(g, dict)) != len(params):
+        raise CheckpointError(f"Checkpoint '{path}' holds optimizer state for another set of parameters; "
+                              f"train without --resume, or resume with the same model and --optimizer.")
+    for index, entries in state.items():
+        if not isinstance(index, int) or not 0 <= index < len(params) or not isinstance(entries, dict):
+            raise CheckpointError(f"Checkpoint '{path}' has damaged optimizer state; train without --resume.")
+        for name, value in entries.items():
+            if isinstance(value, torch.Tensor) and value.ndim > 0 and value.shape != params[index].shape:
+                raise CheckpointError(
+                    f"Checkpoint '{path}' has optimizer state '{name}' of shape {tuple(value.shape)} for a "
+                    f"parameter of shape {tuple(params[index].shape)}; train without --resume.")

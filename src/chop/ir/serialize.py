@@ -49,10 +49,12 @@ def to_json(value: Any) -> Any:
     return f"<{type(value).__name__}>"
 
 
-def _dtype(text: str) -> torch.dtype | str:
-    name = text.removeprefix("torch.")
+def _dtype(text: str) -> torch.dtype:
+    name = str(text).removeprefix("torch.")
     found = getattr(torch, name, None)
-    return found if isinstance(found, torch.dtype) else text
+    if not isinstance(found, torch.dtype):
+        raise CheckpointError(f"Saved metadata names an unknown dtype {text!r}; the file is damaged.")
+    return found
 
 
 def from_json(value: Any, key: str = "") -> Any:
@@ -63,7 +65,7 @@ def from_json(value: Any, key: str = "") -> Any:
         return {k: from_json(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [from_json(v) for v in value]
-    if key == "torch_dtype" and isinstance(value, str):
+    if key == "torch_dtype" and isinstance(value, str) and value.startswith("torch."):
         return _dtype(value)
     return value
 
@@ -98,9 +100,12 @@ def _read_json(path: Path) -> dict:
     if not path.is_file():
         raise CheckpointError(f"'{path}' is missing; is '{path.parent}' a directory saved by MaseGraph.save?")
     try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CheckpointError(f"'{path}' is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise CheckpointError(f"'{path}' holds a {type(data).__name__}, not a JSON object; the file is damaged.")
+    return data
 
 
 def read_recipe(directory: str | Path) -> dict:
@@ -143,14 +148,20 @@ def load_graph(directory: str | Path, model: torch.nn.Module | None = None) -> M
     mg = replay_recipe(rebuild_graph(recipe, model), recipe.get("passes", []), str(directory / RECIPE))
     try:
         missing, unexpected = load_model(mg.model, str(directory / WEIGHTS), strict=False)
-    except (FileNotFoundError, OSError) as exc:
-        raise CheckpointError(f"Cannot read weights '{directory / WEIGHTS}': {exc}") from None
+    except Exception as exc:  # missing, truncated, not safetensors, or tensors of other shapes
+        first = " ".join(str(exc).split()) or type(exc).__name__
+        raise CheckpointError(f"Cannot load weights '{directory / WEIGHTS}' into the rebuilt graph "
+                              f"({first[:200]}); is it the graph that ch transform saved there?") from None
     if missing or unexpected:
         raise CheckpointError(
             f"Saved weights do not fit the rebuilt graph: missing {sorted(missing)[:5]}, "
             f"unexpected {sorted(unexpected)[:5]}."
         )
-    saved = _read_json(directory / METADATA)["nodes"]
+    saved = _read_json(directory / METADATA).get("nodes")
+    if not isinstance(saved, list) or not all(
+            isinstance(e, dict) and isinstance(e.get("name"), str) and isinstance(e.get("mase"), dict) for e in saved):
+        raise CheckpointError(f"'{directory / METADATA}' is damaged: 'nodes' must be a list of "
+                              f"{{name, op, mase}} tables; save the graph again.")
     graph_nodes = {node.name: node for node in mg.fx_graph.nodes}
     absent = [entry["name"] for entry in saved if entry["name"] not in graph_nodes]
     if absent:
