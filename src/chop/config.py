@@ -290,7 +290,18 @@ def validate(cfg: RunConfig) -> RunConfig:
         raise ConfigError(f"learning_rate must be positive and finite, got {cfg.learning_rate}.")
     if not cfg.weight_decay < math.inf:  # inf trains on NaN losses and exits 0
         raise ConfigError(f"weight_decay must be finite, got {cfg.weight_decay}.")
+    for f in fields(RunConfig):  # beyond int64 no value can reach torch or the OS
+        value = getattr(cfg, f.name)
+        if type(value) is int and abs(value) > INT64_MAX:
+            raise ConfigError(f"{f.name}={value} is too large.")
+    if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", cfg.strategy):
+        raise ConfigError(f"strategy={cfg.strategy!r} is not a strategy name (auto, ddp, ddp_spawn, fsdp, ...).")
+    _check_path_text("project_dir", cfg.project_dir)
+    if cfg.project is not None:
+        _check_path_text("project", cfg.project)
     _check_project_dir(cfg.project_dir)
+    if cfg.data_dir is not None and Path(cfg.data_dir).expanduser().is_file():
+        raise ConfigError(f"data_dir '{cfg.data_dir}' is a file; give the folder that holds the dataset's files.")
     for name, args in cfg.passes.items():
         if not isinstance(args, dict):
             raise ConfigError(f"[passes.{name}] must be a table of the pass's arguments, got {args!r}; "
@@ -300,6 +311,16 @@ def validate(cfg: RunConfig) -> RunConfig:
     if cfg.max_time is not None:
         parse_duration(cfg.max_time)
     return cfg
+
+
+INT64_MAX = 2**63 - 1
+
+
+def _check_path_text(key: str, value: str) -> None:
+    """A name that becomes a path: not empty or blank, no NUL byte, no part longer than 255."""
+    if not value.strip() or "\x00" in value or any(len(part) > 255 for part in Path(value).parts):
+        raise ConfigError(f"{key}={value[:40]!r}{'...' if len(value) > 40 else ''} is not a usable name: give a "
+                          f"non-empty name without NUL bytes, each part at most 255 characters.")
 
 
 def _check_project_dir(project_dir: str) -> None:
