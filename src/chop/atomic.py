@@ -50,6 +50,15 @@ def disk_full_error(path: str | Path, exc: OSError) -> DiskFullError:
         f"(files written before are intact).")
 
 
+def _raise_disk_full(exc: BaseException, path: Path) -> None:
+    """Raise the one-line DiskFullError behind `exc`, if a full disk is what failed."""
+    full = disk_full_cause(exc)
+    if isinstance(full, DiskFullError) and full is not exc:
+        raise full from None
+    if isinstance(full, OSError):
+        raise disk_full_error(path, full) from None
+
+
 def _temp_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
 
@@ -120,11 +129,7 @@ def replacing(path: str | Path) -> Iterator[Path]:
         os.replace(tmp, path)
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
-        full = disk_full_cause(exc)
-        if isinstance(full, DiskFullError) and full is not exc:
-            raise full from None
-        if isinstance(full, OSError):
-            raise disk_full_error(path, full) from None
+        _raise_disk_full(exc, path)
         raise
     fsync_dir(path.parent)
 
@@ -185,11 +190,7 @@ def replace_dir(path: str | Path, fill: Callable[[Path], Any], keep_old: Callabl
         os.replace(tmp, path)
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        full = disk_full_cause(exc)
-        if isinstance(full, DiskFullError) and full is not exc:
-            raise full from None
-        if isinstance(full, OSError):
-            raise disk_full_error(path, full) from None
+        _raise_disk_full(exc, path)
         raise
     fsync_dir(path.parent)
     if old is not None:

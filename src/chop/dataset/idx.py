@@ -84,5 +84,7 @@ def write_idx(path: str | Path, array: np.ndarray) -> Path:
     """Write `array` as an IDX file, gzipped when `path` ends in `.gz`."""
     path = Path(path)
     data = idx_bytes(array)
-    path.write_bytes(gzip.compress(data) if path.suffix == ".gz" else data)
+    from chop import atomic
+
+    atomic.write_bytes(path, gzip.compress(data) if path.suffix == ".gz" else data)
     return path

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from chop.atomic import is_disk_full
+from chop.atomic import is_disk_full, write_bytes
 from chop.errors import ConfigError, DiskFullError
 
 log = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ def repair_journal(path: str | Path) -> int:
             raise ConfigError(f"Study journal '{path}' is damaged at record {line_no}, before its end; restore "
                               f"it from a copy, or give another study_name or project to start afresh.")
         keep = path.with_name(f"{path.name}.dropped-{time.strftime('%Y%m%d-%H%M%S')}")
-        keep.write_bytes(rest)
+        write_bytes(keep, rest)
         with open(path, "r+b") as fh:
             fh.truncate(good)
         log.warning("The study journal %s ended in a damaged record (a write cut short, e.g. by a full disk); "
