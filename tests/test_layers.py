@@ -28,7 +28,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "chop"
 #   hooks) are the top.
 LAYERS: list[set[str]] = [
     {"errors"},
-    {"registry", "hooks", "logs"},
+    {"registry", "hooks", "logs", "atomic"},
     {"config"},
     {"dataset"},
     {"models", "nn"},

@@ -290,6 +290,19 @@ def validate(cfg: RunConfig) -> RunConfig:
         raise ConfigError(f"learning_rate must be positive and finite, got {cfg.learning_rate}.")
     if not cfg.weight_decay < math.inf:  # inf trains on NaN losses and exits 0
         raise ConfigError(f"weight_decay must be finite, got {cfg.weight_decay}.")
+    _check_limits_and_paths(cfg)
+    if cfg.max_steps < -1 or cfg.max_steps == 0:
+        raise ConfigError(f"max_steps must be positive (or -1 for no limit), got {cfg.max_steps}.")
+    if cfg.max_time is not None:
+        parse_duration(cfg.max_time)
+    return cfg
+
+
+INT64_MAX = 2**63 - 1
+
+
+def _check_limits_and_paths(cfg: RunConfig) -> None:
+    """What a generated bad value must not get past: huge ints, odd names, files for folders."""
     for f in fields(RunConfig):  # beyond int64 no value can reach torch or the OS
         value = getattr(cfg, f.name)
         if type(value) is int and abs(value) > INT64_MAX:
@@ -306,14 +319,6 @@ def validate(cfg: RunConfig) -> RunConfig:
         if not isinstance(args, dict):
             raise ConfigError(f"[passes.{name}] must be a table of the pass's arguments, got {args!r}; "
                               f"write [passes.{name}] with key = value lines (an empty table for none).")
-    if cfg.max_steps < -1 or cfg.max_steps == 0:
-        raise ConfigError(f"max_steps must be positive (or -1 for no limit), got {cfg.max_steps}.")
-    if cfg.max_time is not None:
-        parse_duration(cfg.max_time)
-    return cfg
-
-
-INT64_MAX = 2**63 - 1
 
 
 def _check_path_text(key: str, value: str) -> None:

@@ -101,6 +101,16 @@ def step_hook(fabric: Fabric, opts: FitOptions, result: FitResult, bar: EpochPro
     return after_step
 
 
+def _save(fabric: Fabric, ckpt: dict, last: Path, best: Path | None) -> None:
+    """Rank 0 writes the checkpoints atomically (not fabric.save: it moves a temp file from
+    $TMPDIR, a copy over the target across filesystems); the others wait."""
+    if fabric.is_global_zero:
+        atomic.torch_save(ckpt, last)
+        if best is not None:
+            atomic.torch_save(ckpt, best)
+    fabric.barrier()
+
+
 def fit(
     fabric: Fabric,
     model: nn.Module,
@@ -170,11 +180,7 @@ def fit(
                     tracker=tracker.state_dict(), history=result.history, metrics=row,
                     **({"recipe": opts.recipe} if opts.recipe else {}),
                 )
-                if fabric.is_global_zero:  # not fabric.save: it moves a temp file across filesystems
-                    atomic.torch_save(ckpt, result.last_path)
-                    if improved:
-                        atomic.torch_save(ckpt, result.best_path)
-                fabric.barrier()
+                _save(fabric, ckpt, result.last_path, result.best_path if improved else None)
             if stop is None and tracker.should_stop:
                 stop = "early_stop"
             if stop is not None:
