@@ -19,7 +19,7 @@ HOLDER = textwrap.dedent("""
 
 def test_second_train_refuses_while_the_first_holds_the_project_then_runs_after_a_kill(tmp_path, capsys):
     ckpts = tmp_path / "p" / "software" / "training_ckpts"
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(ckpts)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(ckpts.parent)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
         argv = ["train", "jsc-tiny", "toy", "--max-epochs", "1", "--project-dir", str(tmp_path),

@@ -128,7 +128,7 @@ def test_ctrl_c_stops_search_and_workers_marks_the_trial_interrupted_and_resumes
     trials = _study(journal, "k").get_trials()
     assert not [t for t in trials if t.state.name == "RUNNING"]
     cut = [t for t in trials if t.user_attrs.get("interrupted")]
-    assert len(cut) == 2 and all(t.state.name == "FAIL" for t in cut)  # one per process
+    assert cut and all(t.state.name == "FAIL" for t in cut)  # the main process's, and the worker's if mid-trial
     for t in cut:
         pid = int(t.user_attrs["worker"].rsplit(":", 1)[1])
         with pytest.raises(ProcessLookupError):

@@ -1,6 +1,6 @@
 """One run at a time in a project: an advisory lock that the OS drops when the holder dies.
 
-`ch train` holds `<dir>/.lock` with `flock` for the whole run, so a second `ch train` into the
+`ch train` holds `<project>/software/.train.lock` with `flock` for the whole run, so a second `ch train` into the
 same project refuses at once instead of mixing its checkpoints with the first's. The kernel
 releases the lock when the holding process exits, however it exits (a SIGKILL or a crash
 included), so a dead run never leaves the project stuck; the file stays behind, holding the last
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from chop.errors import ChopError
 
-LOCK_FILE = ".lock"
+LOCK_FILE = ".train.lock"
 
 
 class ProjectBusyError(ChopError):
@@ -31,7 +31,7 @@ def _describe(action: str) -> str:
 
 @contextmanager
 def project_lock(directory: Path, action: str, project: str) -> Iterator[None]:
-    """Hold `directory/.lock` while the block runs; refuse at once when another process holds it."""
+    """Hold `directory/.train.lock` while the block runs; refuse at once when another process holds it."""
     try:
         import fcntl
     except ImportError:  # not POSIX: no lock, as before

@@ -24,7 +24,7 @@ def _written(path) -> str | None:
 
 def train(cfg: RunConfig) -> dict:
     require(cfg, "train", "model", "dataset")
-    with project_lock(cfg.ckpt_dir, "train", cfg.project_name):  # one ch train per project at a time
+    with project_lock(cfg.software_dir, "train", cfg.project_name):  # one ch train per project at a time
         return _train(cfg)
 
 
