@@ -30,6 +30,7 @@ import math
 
 import torch
 
+from chop.errors import ConfigError
 from chop.nn.quantizers.base import (
     NumberFormat,
     binade_exponent,
@@ -111,6 +112,31 @@ class BlockScaled:
             return self.bits
         scales = block_count(tuple(shape), self.block_size, self.block_dims)
         return self.width + self.scale_bits * scales / math.prod(shape)
+
+
+class SharedBiasBlocks(BlockScaled):
+    """Block formats whose blocks share an `exponent_bias_width`-bit signed bias (one power-of-two
+    scale per block) over the elements of a scalar format (`element`)."""
+
+    MAX_BIAS_WIDTH: ClassVar[int] = 8
+
+    def check_shared_bias(self) -> None:
+        """Building the element checks its own fields; then the bias width and the blocks."""
+        try:
+            self.element  # noqa: B018
+        except ConfigError as error:
+            raise ConfigError(f"{self.name}: element {error}") from None
+        check_int(self, "exponent_bias_width", 1, self.MAX_BIAS_WIDTH)
+        check_block_fields(self)
+
+    @property
+    def bias_range(self) -> tuple[int, int]:
+        half = 2 ** (self.exponent_bias_width - 1)
+        return -half, half - 1
+
+    @property
+    def scale_bits(self) -> int:
+        return self.exponent_bias_width
 
 
 def fixed_point_elements(width: int) -> Callable[[torch.Tensor], torch.Tensor]:

@@ -25,21 +25,18 @@ from typing import ClassVar
 
 import torch
 
-from chop.errors import ConfigError
 from chop.nn.quantizers.base import NumberFormat, check_int
-from chop.nn.quantizers.block_fp import BlockScaled, block_scaled_quantize
-from chop.nn.quantizers.blocks import check_block_fields
+from chop.nn.quantizers.block_fp import SharedBiasBlocks, block_scaled_quantize
 from chop.nn.quantizers.log import LogFormat, nearest_power
 from chop.nn.quantizers.registry import register_format
 
-MAX_BIAS_WIDTH = 8
 #: The element powers (default log bias) must stay within float32: 8 bits at most.
 MAX_WIDTH = 8
 
 
 @register_format("block_log")
 @dataclass(frozen=True)
-class BlockLogFormat(BlockScaled, NumberFormat):
+class BlockLogFormat(SharedBiasBlocks, NumberFormat):
     """Signed powers of two with a shared `exponent_bias_width`-bit bias per block."""
 
     name: ClassVar[str] = "block_log"
@@ -51,12 +48,7 @@ class BlockLogFormat(BlockScaled, NumberFormat):
 
     def __post_init__(self):
         check_int(self, "width", 2, MAX_WIDTH)
-        try:
-            self.element  # noqa: B018 (building the element checks width/exponent_width)
-        except ConfigError as error:
-            raise ConfigError(f"{self.name}: element {error}") from None
-        check_int(self, "exponent_bias_width", 1, MAX_BIAS_WIDTH)
-        check_block_fields(self)
+        self.check_shared_bias()
 
     @property
     def element(self) -> LogFormat:
@@ -64,13 +56,8 @@ class BlockLogFormat(BlockScaled, NumberFormat):
 
     def _quantize(self, x: torch.Tensor) -> torch.Tensor:
         element = self.element
-        half = 2 ** (self.exponent_bias_width - 1)
-        return block_scaled_quantize(x, self, element.max_exponent, -half, half - 1,
+        return block_scaled_quantize(x, self, element.max_exponent, *self.bias_range,
                                      element._quantize, block_exponent=nearest_power)
-
-    @property
-    def scale_bits(self) -> int:
-        return self.exponent_bias_width
 
     @property
     def type(self) -> str:

@@ -29,19 +29,15 @@ from typing import ClassVar
 
 import torch
 
-from chop.errors import ConfigError
-from chop.nn.quantizers.base import NumberFormat, check_int, round_to_float_grid
-from chop.nn.quantizers.block_fp import BlockScaled, block_scaled_quantize
-from chop.nn.quantizers.blocks import check_block_fields
+from chop.nn.quantizers.base import NumberFormat, round_to_float_grid
+from chop.nn.quantizers.block_fp import SharedBiasBlocks, block_scaled_quantize
 from chop.nn.quantizers.minifloat import MinifloatIEEEFormat
 from chop.nn.quantizers.registry import register_format
-
-MAX_BIAS_WIDTH = 8
 
 
 @register_format("block_minifloat")
 @dataclass(frozen=True)
-class BlockMinifloatFormat(BlockScaled, NumberFormat):
+class BlockMinifloatFormat(SharedBiasBlocks, NumberFormat):
     """Minifloat elements with a shared `exponent_bias_width`-bit bias per block."""
 
     name: ClassVar[str] = "block_minifloat"
@@ -53,12 +49,7 @@ class BlockMinifloatFormat(BlockScaled, NumberFormat):
     block_dims: tuple[int, ...] | None = None
 
     def __post_init__(self):
-        try:
-            self.element  # noqa: B018 (building the element checks width/exponent_width)
-        except ConfigError as error:
-            raise ConfigError(f"{self.name}: element {error}") from None
-        check_int(self, "exponent_bias_width", 1, MAX_BIAS_WIDTH)
-        check_block_fields(self)
+        self.check_shared_bias()
 
     @property
     def element(self) -> MinifloatIEEEFormat:
@@ -74,13 +65,7 @@ class BlockMinifloatFormat(BlockScaled, NumberFormat):
         def quantize_elements(y: torch.Tensor) -> torch.Tensor:
             return round_to_float_grid(y, fraction_bits, min_exponent, max_value)
 
-        half = 2 ** (self.exponent_bias_width - 1)
-        return block_scaled_quantize(x, self, self.element_emax, -half, half - 1,
-                                     quantize_elements)
-
-    @property
-    def scale_bits(self) -> int:
-        return self.exponent_bias_width
+        return block_scaled_quantize(x, self, self.element_emax, *self.bias_range, quantize_elements)
 
     @property
     def type(self) -> str:
