@@ -4,6 +4,8 @@ ties, saturation). Builds are shared per module; vector counts are small on purp
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 from hw_helpers import (
@@ -95,6 +97,20 @@ def test_a_missing_output_is_caught(jsc_tiny_iverilog, tmp_path):
     inputs = program.quantize_input(torch.randn(8, 16)).reshape(8, -1)
     with pytest.raises(SimulationMismatch, match="gave 0 outputs for 8 inputs"):
         run_design(corrupt, manifest, inputs, tmp_path / "sim", "iverilog")
+
+
+def test_relative_folders_work_as_the_default_project_dir_gives_them(jsc_tiny_iverilog, tmp_path, monkeypatch):
+    """`ch simulate` with the default ./mase_output hands relative folders; the tools run in
+    other folders, so they must still find the sources and the binary."""
+    program, rtl, manifest = jsc_tiny_iverilog
+    project = tmp_path / "mase_output"
+    (project / "rtl").mkdir(parents=True)
+    for name in manifest["files"]:
+        (project / "rtl" / name).write_text((rtl / name).read_text())
+    monkeypatch.chdir(tmp_path)
+    run = simulate_and_compare(program, "jsc-tiny", Path("mase_output/rtl"), manifest, "iverilog",
+                               Path("mase_output/sim"))
+    assert run.outputs.shape[1] == manifest["output"]["elements"]
 
 
 # -- random small programs --------------------------------------------------------------------

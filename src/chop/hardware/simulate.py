@@ -228,8 +228,10 @@ def build(rtl_dir: Path, manifest: dict, work_dir: Path, simulator: str,
 def run_design(rtl_dir: Path, manifest: dict, inputs: torch.Tensor, work_dir: Path,
                simulator: str = "verilator", timeout: float = 1800) -> SimulationRun:
     """Simulate `inputs` (N x elements integers) and return the decoded outputs."""
-    work_dir = Path(work_dir)
-    binary, build_seconds, build_cpu = build(Path(rtl_dir), manifest, work_dir, simulator, timeout)
+    # Absolute paths: the tools run inside the build and run folders, so a relative project
+    # folder (the default ./mase_output) would not resolve from there.
+    work_dir = Path(work_dir).resolve()
+    binary, build_seconds, build_cpu = build(Path(rtl_dir).resolve(), manifest, work_dir, simulator, timeout)
     run_dir = work_dir / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
     in_fmt, out_fmt = manifest["input"], manifest["output"]
