@@ -54,7 +54,7 @@ def transform(cfg: RunConfig) -> dict:
     data = prepared.dataset
     mg = MaseGraph(prepared.model, model_name=prepared.model_name, dataset_info=data.info)
     context = {
-        "dummy_in": {"x": data.train.x[: cfg.batch_size]},
+        "dummy_in": data.train.inputs(cfg.batch_size),
         "input_generator": endless_inputs(data.train, cfg.batch_size, cfg.seed),
     }
     log.info("Transforming model '%s'...", prepared.model_name)

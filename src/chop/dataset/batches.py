@@ -12,11 +12,12 @@ from collections.abc import Iterator
 
 import torch
 
-from chop.dataset.info import TensorSplit
+from chop.dataset.info import Inputs, TensorSplit, as_graph_inputs, take_rows
 
 
 class TensorBatches:
-    """Iterable of `(x, y)` batches over a `TensorSplit`."""
+    """Iterable of `(x, y)` batches over a `TensorSplit`; `x` is a tensor or, for text, a dict of
+    tensors sliced alike."""
 
     def __init__(
         self,
@@ -62,22 +63,24 @@ class TensorBatches:
             order = order[self.rank :: self.world_size][: self.num_samples]
         return order
 
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    def __iter__(self) -> Iterator[tuple[Inputs, torch.Tensor]]:
         order = self._indices()
         x, y = self.split.x, self.split.y
         if order is not None:
-            x, y = x[order], y[order]
-        for start in range(0, len(x), self.batch_size):
-            yield x[start : start + self.batch_size], y[start : start + self.batch_size]
+            x, y = take_rows(x, order), y[order]
+        for start in range(0, len(y), self.batch_size):
+            rows = slice(start, start + self.batch_size)
+            yield take_rows(x, rows), y[rows]
 
 
 def endless_inputs(split: TensorSplit, batch_size: int, seed: int = 0) -> Iterator[dict[str, torch.Tensor]]:
-    """Shuffled input batches as `{"x": tensor}`, epoch after epoch: what passes that look at
-    data (statistics, calibration, activation pruning) take as `input_generator`."""
+    """Shuffled input batches as graph inputs (`{"x": tensor}`, or the token dict of text),
+    epoch after epoch: what passes that look at data (statistics, calibration, activation
+    pruning) take as `input_generator`."""
     batches = TensorBatches(split, batch_size, shuffle=True, seed=seed)
     epoch = 0
     while True:
         batches.set_epoch(epoch)
         for x, _ in batches:
-            yield {"x": x}
+            yield as_graph_inputs(x)
         epoch += 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from typing import Union
 
 import torch
 
@@ -13,7 +15,10 @@ from chop.errors import CheckpointError
 class DatasetInfo:
     """Facts about a dataset that models and checkpoints need.
 
-    `input_shape` excludes the batch dimension: (16,) for JSC, (1, 28, 28) for Fashion-MNIST.
+    `input_shape` excludes the batch dimension: (16,) for JSC, (1, 28, 28) for Fashion-MNIST,
+    (max_token_len,) for text. `input_names` are the model inputs a batch carries, e.g.
+    ("input_ids", "attention_mask") for text; empty means one tensor input named `x`.
+    `vocab_size` and `tokenizer` say how token ids were made; `source` where the data comes from.
     """
 
     name: str
@@ -23,6 +28,15 @@ class DatasetInfo:
     class_names: tuple[str, ...] = ()
     split_sizes: dict[str, int] = field(default_factory=dict, compare=False)
     description: str = ""
+    input_names: tuple[str, ...] = ()
+    vocab_size: int = 0
+    tokenizer: str = ""
+    source: str = ""
+
+    @property
+    def is_text(self) -> bool:
+        """True when batches are dicts of token tensors rather than one tensor."""
+        return bool(self.input_names)
 
     @property
     def num_features(self) -> int:
@@ -36,6 +50,7 @@ class DatasetInfo:
         d = asdict(self)
         d["input_shape"] = list(self.input_shape)
         d["class_names"] = list(self.class_names)
+        d["input_names"] = list(self.input_names)
         return d
 
     @classmethod
@@ -43,6 +58,7 @@ class DatasetInfo:
         d = dict(d)
         d["input_shape"] = tuple(d.get("input_shape", ()))
         d["class_names"] = tuple(d.get("class_names", ()))
+        d["input_names"] = tuple(d.get("input_names", ()))
         d["split_sizes"] = dict(d.get("split_sizes", {}))
         return cls(**d)
 
@@ -70,8 +86,14 @@ class DatasetInfo:
         names, sizes = d.get("class_names", []), d.get("split_sizes", {})
         if not isinstance(names, (list, tuple)) or not isinstance(sizes, dict):
             raise bad("class_names must be a list and split_sizes a table")
-        if not isinstance(d.get("task", ""), str) or not isinstance(d.get("description", ""), str):
-            raise bad("task and description must be text")
+        if not all(isinstance(d.get(k, ""), str) for k in ("task", "description", "tokenizer", "source")):
+            raise bad("task, description, tokenizer and source must be text")
+        inputs = d.get("input_names", [])
+        if not isinstance(inputs, (list, tuple)) or not all(isinstance(n, str) and n.isidentifier() for n in inputs):
+            raise bad(f"input_names {inputs!r} is not a list of names")
+        vocab = d.get("vocab_size", 0)
+        if type(vocab) is not int or vocab < 0:
+            raise bad(f"vocab_size {vocab!r} is not a whole number")
         return cls.from_dict(d)
 
     def same_interface(self, other: "DatasetInfo") -> bool:
@@ -79,22 +101,63 @@ class DatasetInfo:
         return (
             tuple(self.input_shape) == tuple(other.input_shape)
             and self.num_classes == other.num_classes
+            and tuple(self.input_names) == tuple(other.input_names)
         )
+
+
+Inputs = Union[torch.Tensor, Mapping[str, torch.Tensor]]
+
+
+def take_rows(x: Inputs, index) -> Inputs:
+    """The rows `index` (a slice or an index tensor) of a tensor, or of every tensor of a dict."""
+    if isinstance(x, torch.Tensor):
+        return x[index]
+    return {name: t[index] for name, t in x.items()}
+
+
+def as_graph_inputs(x: Inputs) -> dict[str, torch.Tensor]:
+    """What a graph takes as `dummy_in`: `{"x": x}` for one tensor, the dict itself for text."""
+    return {"x": x} if isinstance(x, torch.Tensor) else dict(x)
 
 
 @dataclass(frozen=True)
 class TensorSplit:
-    """One split held as two tensors: inputs `x` (N, *input_shape) and integer labels `y` (N,)."""
+    """One split held in memory: inputs `x` and integer labels `y` (N,).
 
-    x: torch.Tensor
+    `x` is a tensor (N, *input_shape), or for text a dict of tensors with N rows each
+    (`{"input_ids": (N, L), "attention_mask": (N, L)}`).
+    """
+
+    x: Inputs
     y: torch.Tensor
 
     def __post_init__(self):
-        if len(self.x) != len(self.y):
-            raise ValueError(f"x has {len(self.x)} rows but y has {len(self.y)}")
+        tensors = [self.x] if isinstance(self.x, torch.Tensor) else list(self.x.values())
+        if not tensors:
+            raise ValueError("a split needs at least one input tensor")
+        for t in tensors:
+            if len(t) != len(self.y):
+                raise ValueError(f"x has {len(t)} rows but y has {len(self.y)}")
 
     def __len__(self) -> int:
-        return len(self.x)
+        return len(self.y)
+
+    @property
+    def device(self) -> torch.device:
+        return self.y.device
+
+    def rows(self, index) -> "TensorSplit":
+        """The rows `index` (a slice or an index tensor) as a new split."""
+        return TensorSplit(take_rows(self.x, index), self.y[index])
+
+    def to(self, device) -> "TensorSplit":
+        if isinstance(self.x, torch.Tensor):
+            return TensorSplit(self.x.to(device), self.y.to(device))
+        return TensorSplit({k: v.to(device) for k, v in self.x.items()}, self.y.to(device))
+
+    def inputs(self, n: int | None = None) -> dict[str, torch.Tensor]:
+        """The first `n` rows (all with None) as the dict a graph takes (`dummy_in`)."""
+        return as_graph_inputs(self.x if n is None else take_rows(self.x, slice(0, n)))
 
 
 @dataclass(frozen=True)

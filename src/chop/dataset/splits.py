@@ -82,27 +82,51 @@ MIN_TRAIN_ROWS = 2  # BatchNorm cannot train on a batch of one
 def dataset_from_tensors(info, tensors: dict, x_transform=None):
     """A `Dataset` from `{split}_x` / `{split}_y` tensors, its info's split sizes filled in.
 
-    `x_transform` (optional) maps each stored `x` to the tensor handed out, e.g. uint8 -> [0, 1].
+    For text (`info.input_names` set) the inputs are `{split}_<name>` for each input name, e.g.
+    `train_input_ids`, handed out as int64. `x_transform` (optional) maps each stored `x` to the
+    tensor handed out, e.g. uint8 -> [0, 1].
     """
-    from dataclasses import replace
-
     import torch
 
-    from chop.dataset.info import Dataset, TensorSplit
-
-    from chop.errors import DataError
+    from chop.dataset.info import TensorSplit
 
     splits = {}
     for split in ("train", "val", "test"):
-        x, y = tensors.get(f"{split}_x"), tensors.get(f"{split}_y")
-        if isinstance(x, torch.Tensor):
-            x = x_transform(x) if x_transform is not None else x.to(torch.float32)
-        if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor) or len(x) != len(y) or \
-                (info.input_shape and tuple(x.shape[1:]) != tuple(info.input_shape)):
-            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else None
-            raise DataError(f"Dataset '{info.name}': the {split} split has inputs of shape {shape}, expected "
-                            f"(N, {', '.join(map(str, info.input_shape))}) with one label per row.")
+        y = tensors.get(f"{split}_y")
+        if info.input_names:
+            x = {name: _checked_inputs(info, split, tensors.get(f"{split}_{name}"), y, name)
+                 for name in info.input_names}
+            x = {name: t.to(torch.int64) for name, t in x.items()}
+        else:
+            x = tensors.get(f"{split}_x")
+            if isinstance(x, torch.Tensor):
+                x = x_transform(x) if x_transform is not None else x.to(torch.float32)
+            x = _checked_inputs(info, split, x, y, "inputs")
         splits[split] = TensorSplit(x, y.to(torch.int64))
+    return _sized_dataset(info, splits)
+
+
+def _checked_inputs(info, split: str, x, y, what: str):
+    """`x` when it is a tensor with one row per label of `y` and the info's input shape."""
+    import torch
+
+    from chop.errors import DataError
+
+    if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor) or len(x) != len(y) or \
+            (info.input_shape and tuple(x.shape[1:]) != tuple(info.input_shape)):
+        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else None
+        raise DataError(f"Dataset '{info.name}': the {split} split has {what} of shape {shape}, expected "
+                        f"(N, {', '.join(map(str, info.input_shape))}) with one label per row.")
+    return x
+
+
+def _sized_dataset(info, splits: dict):
+    """The `Dataset` of three splits, refusing one too small to train on."""
+    from dataclasses import replace
+
+    from chop.dataset.info import Dataset
+    from chop.errors import DataError
+
     sizes = {split: len(s) for split, s in splits.items()}
     if sizes["train"] < MIN_TRAIN_ROWS or not sizes["val"] or not sizes["test"]:
         raise DataError(f"Dataset '{info.name}' is too small to train on: {sizes['train']} training, "

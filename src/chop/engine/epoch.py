@@ -19,6 +19,7 @@ from torch import nn
 
 from chop.dataset.info import TensorSplit
 from chop.engine.batches import TensorBatches
+from chop.engine.call import batch_caller
 from chop.engine.optim import make_optimizer
 
 OnStep = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], "str | None"]  # (loss, logits, y)
@@ -42,8 +43,9 @@ def run_epoch(forward: Callable, backward: Callable, step: Callable, optimizer: 
     loss_sum = torch.zeros((), device=device)
     correct = torch.zeros((), device=device, dtype=torch.long)
     seen = 0
+    call = batch_caller(forward)
     for x, y in batches:
-        logits = forward(x)
+        logits = call(x, y)
         loss = F.cross_entropy(logits, y)
         optimizer.zero_grad(set_to_none=True)
         backward(loss)
@@ -66,8 +68,9 @@ def evaluate_batches(model: nn.Module, batches, device: torch.device | str,
     (`all_reduce` sums them across ranks)."""
     model.eval()
     sums = torch.zeros(3, device=device, dtype=torch.float64)
+    call = batch_caller(model)
     for x, y in batches:
-        logits = model(x)
+        logits = call(x, y)
         sums[0] += F.cross_entropy(logits.float(), y, reduction="sum")
         sums[1] += (logits.argmax(dim=1) == y).sum()
         sums[2] += len(y)
@@ -79,7 +82,7 @@ def evaluate_batches(model: nn.Module, batches, device: torch.device | str,
 
 def evaluate_split(model: nn.Module, split: TensorSplit, batch_size: int = 4096) -> dict[str, float]:
     """`evaluate_batches` over a whole split (on the split's device)."""
-    return evaluate_batches(model, TensorBatches(split, batch_size), split.x.device)
+    return evaluate_batches(model, TensorBatches(split, batch_size), split.device)
 
 
 def train_epochs(model: nn.Module, train: TensorSplit, settings: Mapping[str, Any], epochs: int, seed: int,
@@ -99,7 +102,7 @@ def train_epochs(model: nn.Module, train: TensorSplit, settings: Mapping[str, An
     for epoch in range(epochs):
         batches.set_epoch(epoch)
         model.train()
-        run_epoch(model, _backward, optimizer.step, optimizer, batches, train.x.device, track=False)
+        run_epoch(model, _backward, optimizer.step, optimizer, batches, train.device, track=False)
         step += 1
         if on_epoch is not None and evaluate is not None:
             metrics = evaluate(model)

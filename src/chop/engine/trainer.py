@@ -54,9 +54,7 @@ class FitResult:
 
 
 def to_device(fabric: Fabric, dataset_split):
-    from chop.dataset.info import TensorSplit
-
-    return TensorSplit(fabric.to_device(dataset_split.x), fabric.to_device(dataset_split.y))
+    return dataset_split.to(fabric.device)
 
 
 def evaluate(fabric: Fabric, model: nn.Module, batches: TensorBatches) -> dict[str, float]:

@@ -25,6 +25,7 @@ from typing import Any
 
 import torch
 
+from chop.engine.call import call_model
 from chop.errors import ConfigError, did_you_mean
 from chop.registry import Registry
 
@@ -32,7 +33,7 @@ from chop.registry import Registry
 class Measurement:
     """Lazily measured facts about one trial's final model."""
 
-    def __init__(self, graph, evaluate: Callable[[], dict], latency_input: torch.Tensor | None = None):
+    def __init__(self, graph, evaluate: Callable[[], dict], latency_input=None):
         self.graph = graph
         self._evaluate = evaluate
         self.latency_input = latency_input
@@ -53,10 +54,10 @@ class Measurement:
         model.eval()
         times = []
         with torch.no_grad():
-            model(self.latency_input)  # warm-up
+            call_model(model, self.latency_input)  # warm-up
             for _ in range(repeats):
                 start = time.perf_counter()
-                model(self.latency_input)
+                call_model(model, self.latency_input)
                 times.append((time.perf_counter() - start) * 1e3)
         return statistics.median(times)
 

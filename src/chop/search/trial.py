@@ -53,8 +53,16 @@ def lift(model, model_name: str | None, dataset: Dataset):
 
     mg = MaseGraph(model, model_name=model_name, dataset_info=dataset.info)
     mg, _ = init_metadata_analysis_pass(mg, None)
-    mg, _ = add_common_metadata_analysis_pass(mg, {"dummy_in": {"x": dataset.train.x[:METADATA_BATCH]}})
+    mg, _ = add_common_metadata_analysis_pass(mg, {"dummy_in": dataset.train.inputs(METADATA_BATCH)})
     return mg
+
+
+def latency_batch(split: TensorSplit, n: int):
+    """The batch latency is timed on: the input tensor, or the named text inputs with their labels
+    (a graph traced with `labels` needs them; others ignore them)."""
+    if isinstance(split.x, torch.Tensor):
+        return split.x[:n]
+    return {**split.inputs(n), "labels": split.y[:n]}
 
 
 def _prunable(mg) -> list[str]:
@@ -76,9 +84,9 @@ class TrialRunner:
         self.pipeline = Pipeline(settings.search_space, ctx)
         val = dataset.val
         if settings.eval_samples:
-            val = TensorSplit(val.x[: settings.eval_samples], val.y[: settings.eval_samples])
+            val = val.rows(slice(0, settings.eval_samples))
         self.val = val
-        self.latency_input = dataset.val.x[:batch_size]
+        self.latency_input = latency_batch(dataset.val, batch_size)
         self._reference: dict[str, float] | None = None
 
     @property
@@ -96,7 +104,7 @@ class TrialRunner:
 
     def _context(self) -> dict:
         """What `ch transform` gives passes: the same calibration batches for every trial."""
-        return {"dummy_in": {"x": self.dataset.train.x[:METADATA_BATCH]},
+        return {"dummy_in": self.dataset.train.inputs(METADATA_BATCH),
                 "input_generator": endless_inputs(self.dataset.train, self.batch_size, self.run_seed)}
 
     def build(self, plan: TrialPlan, seed: int, on_epoch: OnEpoch | None = None):

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import torch
 
+from chop.dataset.info import as_graph_inputs
 from chop.errors import ConfigError, did_you_mean
 
 LOADERS = ("train", "val", "test")
@@ -25,10 +26,10 @@ def _check(task: str, which_dataloader: str) -> None:
 
 
 class InputGenerator:
-    """Iterator of `{"x": inputs}` batches from `data_module`'s `which_dataloader` split.
+    """Iterator of `{"x": inputs}` batches (the named token inputs for text) from `data_module`'s `which_dataloader` split.
 
     It cycles through the split (starting over when it ends) unless `max_batches` caps it.
-    `model_info` is accepted for MASE's signature; the inputs of every model here are `x`.
+    `model_info` is accepted for MASE's signature; the dataset says what the inputs are.
     """
 
     def __init__(self, model_info, data_module, task: str = "cls", which_dataloader: str = "train",
@@ -58,7 +59,7 @@ class InputGenerator:
             self._batches = iter(self._loader())
             x, _ = next(self._batches)
         self._given += 1
-        return {"x": x}
+        return as_graph_inputs(x)
 
 
 def get_dummy_input(model_info, data_module, task: str = "cls", device: str = "meta") -> dict[str, torch.Tensor]:

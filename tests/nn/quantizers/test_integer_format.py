@@ -125,3 +125,11 @@ def test_fused_float32_path_equals_the_definition(width, frac, signed):
     inside = (x >= spec.min_value) & (x <= spec.max_value)
     far = (x < spec.min_value - step) | (x > spec.max_value + step)
     assert torch.all(x.grad[inside] == 1) and torch.all(x.grad[far] == 0)
+
+
+def test_floor_of_a_tiny_negative_value_whose_scaled_form_underflows():
+    """-1e-45 * 2**-1 underflows to -0 in float32, but floor(-5e-46) is -1: the grid point -2."""
+    spec = IntegerFormat(width=2, frac_width=-1, is_signed=True, rounding="floor")
+    for dtype in (torch.float32, torch.float64):
+        x = torch.tensor([-1e-45, -4.9e-324 if dtype == torch.float64 else -1e-45, 1e-45], dtype=dtype)
+        assert spec.quantize(x).tolist() == [-2.0, -2.0, 0.0]

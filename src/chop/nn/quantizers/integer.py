@@ -89,7 +89,10 @@ class IntegerFormat(ClippedRange, NumberFormat):
     def _round_scaled(self, x: torch.Tensor) -> torch.Tensor:
         """round(x * 2**frac_width), unclamped: the integer x rounds to."""
         scaled = x * 2.0**self.frac_width
-        return scaled.round_() if self.rounding == "nearest_even" else scaled.floor_()
+        if self.rounding == "nearest_even":
+            return scaled.round_()
+        # A tiny negative x whose scaled value underflows to -0 still floors to -1.
+        return torch.where((x < 0) & (scaled == 0), -1.0, scaled.floor_())
 
     def _quantize(self, x: torch.Tensor) -> torch.Tensor:
         rounded = self._round_scaled(x)
