@@ -41,6 +41,8 @@ BY_TYPE = {
 ACCEPTED = {
     ("--max-epochs", "zero"): "not a float flag",
     ("--weight-decay", "zero"): "no weight decay",
+    ("--warmup-ratio", "zero"): "no warm-up",
+    ("--gradient-clip", "zero"): "no clipping",
     ("--task", "blank"): "case and spaces are normalised",
 }
 PATH_HELP = re.compile(r"\b(file|folder|dir|directory|checkpoint|path)\b", re.I)

@@ -31,6 +31,9 @@ FLAGS: list[tuple[str, str, Any, str]] = [
     ("--learning-rate", "learning_rate", float, "optimizer learning rate"),
     ("--weight-decay", "weight_decay", float, "optimizer weight decay"),
     ("--optimizer", "optimizer", str, "adam, adamw or sgd"),
+    ("--lr-scheduler", "lr_scheduler", str, "auto (linear after warm-up for text models, else constant), constant, linear or cosine"),
+    ("--warmup-ratio", "warmup_ratio", float, "fraction of all steps spent warming the learning rate up (default: 0.1 for text models)"),
+    ("--gradient-clip", "gradient_clip", float, "clip the gradient norm to this (0: off; default: 1.0 for text models)"),
     ("--max-epochs", "max_epochs", int, "epochs to train"),
     ("--max-steps", "max_steps", int, "stop after this many steps (-1: no limit)"),
     ("--max-time", "max_time", str, "stop after this long: seconds or DD:HH:MM:SS"),
@@ -61,7 +64,7 @@ ACTIONS: dict[str, dict[str, Any]] = {
     "train": {
         "summary": "train MODEL on DATASET; best/last checkpoints in PROJECT/software/training_ckpts",
         "flags": ["config", "load_name", "load_type", "batch_size", "learning_rate", "weight_decay", "optimizer",
-                  "max_epochs", "max_steps", "max_time", "early_stop", "report_to", "log_every_n_steps",
+                  "lr_scheduler", "warmup_ratio", "gradient_clip", "max_epochs", "max_steps", "max_time", "early_stop", "report_to", "log_every_n_steps",
                   *_DEVICE, *_WHERE, "task"],
         "examples": ["ch train jsc-tiny jsc --max-epochs 10 --batch-size 256 --learning-rate 1e-3 --project NAME",
                      "ch train my_models.py:jsc-big jsc           # your own model, from its file",

@@ -12,6 +12,7 @@ from chop.dataset import DatasetInfo
 from chop.engine.batches import TensorBatches
 from chop.engine.checkpoint import read_checkpoint
 from chop.engine.runtime import make_fabric
+from chop.engine.epoch import eval_batch_size
 from chop.engine.trainer import evaluate, to_device
 from chop.models import saved_model_name
 
@@ -42,7 +43,8 @@ def test(cfg: RunConfig) -> dict:
     prepared = prepare(cfg, checkpoint=ckpt)
     fabric = make_fabric(dataclasses.replace(cfg, num_devices=1, num_nodes=1, strategy="auto"))
     model = fabric.setup_module(prepared.model)
-    batches = TensorBatches(to_device(fabric, prepared.dataset.test), max(cfg.batch_size, 1024))
+    test = prepared.dataset.test
+    batches = TensorBatches(to_device(fabric, test), max(cfg.batch_size, eval_batch_size(test)))
     metrics = evaluate(fabric, model, batches)
     result = {
         "model": prepared.model_name,

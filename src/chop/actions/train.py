@@ -11,7 +11,9 @@ from chop.actions.common import archive_previous, log, prepare, require
 from chop.actions.runs import CONFIG, SUMMARY, next_run_dir
 from chop.config import RunConfig, write_run_config
 from chop.engine.checkpoint import check_resumable, read_checkpoint
+from chop.engine.epoch import eval_batch_size
 from chop.engine.optim import make_optimizer
+from chop.engine.schedule import resolve_schedule
 from chop.engine.runtime import make_fabric, make_loggers
 from chop.engine.trainer import FitOptions, fit
 from chop.errors import CheckpointError
@@ -62,6 +64,8 @@ def _train(cfg: RunConfig) -> dict:
         early_stop=cfg.early_stop, batch_size=cfg.batch_size, seed=cfg.seed,
         log_every_n_steps=cfg.log_every_n_steps, ckpt_dir=cfg.ckpt_dir,
         model_name=prepared.model_name, recipe=prepared.recipe,
+        schedule=resolve_schedule(cfg.lr_scheduler, cfg.warmup_ratio, cfg.gradient_clip, prepared.dataset.info.is_text),
+        eval_batch_size=eval_batch_size(prepared.dataset.val),
     )
     result = fit(fabric, model, optimizer, prepared.dataset, opts, resume_state)
     for logger in fabric.loggers:
@@ -75,6 +79,7 @@ def _train(cfg: RunConfig) -> dict:
         "epochs": result.epochs_run,
         "steps": result.global_step,
         "stopped_by": result.stop_reason,
+        "lr_schedule": dataclasses.asdict(opts.schedule),
         "best_epoch": result.best_epoch,
         "best_val_acc": result.best_val_acc,
         "last": result.history[-1] if result.history else {},

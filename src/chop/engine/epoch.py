@@ -21,6 +21,7 @@ from chop.dataset.info import TensorSplit
 from chop.engine.batches import TensorBatches
 from chop.engine.call import batch_caller
 from chop.engine.optim import make_optimizer
+from chop.engine.schedule import make_scheduler, resolve_schedule, scheduled_step
 
 OnStep = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], "str | None"]  # (loss, logits, y)
 OnEpoch = Callable[[int, dict[str, float]], None]
@@ -80,16 +81,28 @@ def evaluate_batches(model: nn.Module, batches, device: torch.device | str,
     return {"loss": sums[0].item() / n, "acc": sums[1].item() / n, "samples": int(sums[2].item())}
 
 
-def evaluate_split(model: nn.Module, split: TensorSplit, batch_size: int = 4096) -> dict[str, float]:
+EVAL_BATCH = 4096  # rows of a small tensor model: big batches evaluate fastest
+EVAL_BATCH_TEXT = 256  # sequences: attention grows with the batch, and bigger gains nothing on CPU
+
+
+def eval_batch_size(split: TensorSplit, batch_size: int | None = None) -> int:
+    """The evaluation batch for `split`: `batch_size` when given, else by kind of input."""
+    if batch_size:
+        return batch_size
+    return EVAL_BATCH if isinstance(split.x, torch.Tensor) else EVAL_BATCH_TEXT
+
+
+def evaluate_split(model: nn.Module, split: TensorSplit, batch_size: int | None = None) -> dict[str, float]:
     """`evaluate_batches` over a whole split (on the split's device)."""
-    return evaluate_batches(model, TensorBatches(split, batch_size), split.device)
+    return evaluate_batches(model, TensorBatches(split, eval_batch_size(split, batch_size)), split.device)
 
 
 def train_epochs(model: nn.Module, train: TensorSplit, settings: Mapping[str, Any], epochs: int, seed: int,
                  evaluate: Callable[[nn.Module], dict] | None = None, on_epoch: OnEpoch | None = None,
                  first_step: int = 0) -> int:
     """Train `model` in place for `epochs` on `train` (already on the model's device) with the
-    optimizer, learning rate, weight decay and batch size of `settings`.
+    optimizer, learning rate, weight decay and batch size of `settings`, and its `lr_scheduler`,
+    `warmup_ratio` and `gradient_clip` where given ("auto" by kind of input, as `ch train`).
 
     After each epoch `on_epoch(step, {"val_acc", "val_loss"})` may stop the run (Optuna pruning
     raises from there). Returns the epoch counter after training, so that a later stage reports
@@ -98,11 +111,17 @@ def train_epochs(model: nn.Module, train: TensorSplit, settings: Mapping[str, An
     optimizer = make_optimizer(settings["optimizer"], model, float(settings["learning_rate"]),
                                float(settings.get("weight_decay") or 0.0))
     batches = TensorBatches(train, int(settings["batch_size"]), shuffle=True, seed=seed)
+    schedule = resolve_schedule(settings.get("lr_scheduler"), settings.get("warmup_ratio"),
+                                settings.get("gradient_clip"), not isinstance(train.x, torch.Tensor))
+    scheduler = make_scheduler(optimizer, schedule, max(1, epochs * len(batches)))
+    clip = (lambda: nn.utils.clip_grad_norm_(model.parameters(), schedule.gradient_clip)) \
+        if schedule.gradient_clip else None
+    optimizer_step = scheduled_step(optimizer.step, scheduler, clip)
     step = first_step
     for epoch in range(epochs):
         batches.set_epoch(epoch)
         model.train()
-        run_epoch(model, _backward, optimizer.step, optimizer, batches, train.device, track=False)
+        run_epoch(model, _backward, optimizer_step, optimizer, batches, train.device, track=False)
         step += 1
         if on_epoch is not None and evaluate is not None:
             metrics = evaluate(model)

@@ -22,6 +22,7 @@ from chop.engine.checkpoint import make_checkpoint
 from chop.engine.early_stop import BestTracker
 from chop.engine.epoch import evaluate_batches, run_epoch
 from chop.engine.progress import EpochProgress
+from chop.engine.schedule import TrainingSchedule, make_scheduler, scheduled_step
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ class FitOptions:
     model_name: str = "model"
     show_progress: bool = True
     recipe: dict | None = None  # a transformed graph's recipe, kept in its checkpoints
+    schedule: TrainingSchedule = field(default_factory=TrainingSchedule)
+    eval_batch_size: int = 1024
 
 
 @dataclass
@@ -109,6 +112,25 @@ def _save(fabric: Fabric, ckpt: dict, last: Path, best: Path | None) -> None:
     fabric.barrier()
 
 
+def _scheduler(optimizer, opts: FitOptions, steps_per_epoch: int, resume_state: dict | None):
+    """The run's LambdaLR over all its steps (None for a constant rate), resumed where it was."""
+    total = opts.max_epochs * steps_per_epoch
+    if opts.max_steps > 0:
+        total = min(total, opts.max_steps)
+    scheduler = make_scheduler(getattr(optimizer, "optimizer", optimizer), opts.schedule, max(total, 1))
+    if scheduler is not None and resume_state and "scheduler" in resume_state:
+        scheduler.load_state_dict(resume_state["scheduler"])
+    return scheduler
+
+
+def _clipper(fabric: Fabric, model: nn.Module, optimizer, max_norm: float):
+    """Gradient-norm clipping before each step (through Fabric, which unscales mixed-precision
+    gradients first), or None."""
+    if not max_norm:
+        return None
+    return lambda: fabric.clip_gradients(model, optimizer, max_norm=max_norm)
+
+
 def fit(
     fabric: Fabric,
     model: nn.Module,
@@ -121,7 +143,7 @@ def fit(
     raw_model = model.module if hasattr(model, "module") else model
     train = TensorBatches(to_device(fabric, dataset.train), opts.batch_size, shuffle=True,
                           seed=opts.seed, rank=fabric.global_rank, world_size=fabric.world_size)
-    val = TensorBatches(to_device(fabric, dataset.val), max(opts.batch_size, 1024),
+    val = TensorBatches(to_device(fabric, dataset.val), max(opts.batch_size, opts.eval_batch_size),
                         rank=fabric.global_rank, world_size=fabric.world_size)
     tracker = BestTracker(patience=opts.early_stop)
     result = FitResult()
@@ -135,7 +157,9 @@ def fit(
     if opts.ckpt_dir is not None:
         result.best_path, result.last_path = opts.ckpt_dir / "best.ckpt", opts.ckpt_dir / "last.ckpt"
 
+    scheduler = _scheduler(optimizer, opts, len(train), resume_state)  # before the step is taken
     forward, backward, step = hot_path(fabric, model, optimizer)
+    step = scheduled_step(step, scheduler, _clipper(fabric, model, optimizer, opts.schedule.gradient_clip))
     started = time.monotonic()
     stop = None
     with EpochProgress(opts.show_progress and fabric.is_global_zero, opts.max_epochs) as bar:
@@ -176,6 +200,7 @@ def fit(
                     raw_model, opts.model_name, dataset.info,
                     optimizer=optimizer.state_dict(), epoch=epoch + 1, global_step=result.global_step,
                     tracker=tracker.state_dict(), history=result.history, metrics=row,
+                    **({"scheduler": scheduler.state_dict()} if scheduler is not None else {}),
                     **({"recipe": opts.recipe} if opts.recipe else {}),
                 )
                 _save(fabric, ckpt, result.last_path, result.best_path if improved else None)
