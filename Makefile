@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 CH := $(VENV)/bin/ch
 EXTRAS ?= dev
 
-.PHONY: setup test demo bench bench-brevitas clean
+.PHONY: setup test demo bench bench-brevitas bench-text clean
 
 $(VENV)/.installed-$(EXTRAS): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,5 +36,11 @@ bench-brevitas:
 	$(MAKE) setup VENV=.venv-brevitas EXTRAS=brevitas
 	.venv-brevitas/bin/python benchmarks/brevitas_qat.py
 
+# A text model's training step and start-up against the Hugging Face Trainer (which needs
+# accelerate: only in this venv).
+bench-text:
+	$(MAKE) setup VENV=.venv-text-bench EXTRAS=text-bench
+	.venv-text-bench/bin/python benchmarks/text_train_step.py
+
 clean:
-	rm -rf $(VENV) .venv-bench .venv-brevitas mase_output .pytest_cache
+	rm -rf $(VENV) .venv-bench .venv-brevitas .venv-text-bench mase_output .pytest_cache

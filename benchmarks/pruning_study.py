@@ -27,7 +27,7 @@ from chop.passes.graph import (
     prune_transform_pass,
 )
 from chop.passes.graph.transforms.prune.select import prunable_nodes
-from study_common import pyplot, test_acc, train, write_csv
+from study_common import dataset_options, pyplot, test_acc, train, write_csv
 
 METHODS = ("random", "l1-norm")
 
@@ -51,17 +51,20 @@ def main() -> None:
     p.add_argument("--base-epochs", type=int, default=5)
     p.add_argument("--retrain-epochs", type=int, default=1)
     p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--retrain-steps", type=int, default=-1, help="cap retraining at this many steps")
+    p.add_argument("--max-token-len", type=int, default=None, help="text datasets: tokens per example")
     p.add_argument("--out", default="mase_output/pruning_study")
     a = p.parse_args()
     started = time.perf_counter()
     torch.manual_seed(0)
-    data = get_dataset(a.dataset)
+    data = get_dataset(a.dataset, **dataset_options(a))
     fabric = Fabric(accelerator="cpu", devices=1)
-    model = train(fabric, get_model(a.model, data.info), data, a.base_epochs, 1e-3, a.batch_size)
+    model = train(fabric, get_model(a.model, data.info), data, a.base_epochs, a.lr, a.batch_size)
     float_acc = test_acc(fabric, model, data)
     base = MaseGraph(model.module, model_name=a.model, dataset_info=data.info)
     base, _ = init_metadata_analysis_pass(base, None)
-    base, _ = add_common_metadata_analysis_pass(base, {"dummy_in": {"x": data.train.x[:8]}})
+    base, _ = add_common_metadata_analysis_pass(base, {"dummy_in": data.train.inputs(8)})
     keep = classifier_name(base)
 
     rows = []
@@ -71,7 +74,7 @@ def main() -> None:
                 "method": method, "scope": "local", "granularity": "elementwise",
                 "sparsity": sparsity, "exclude": [keep]}})
             pruned = test_acc(fabric, fabric.setup_module(mg.model), data)
-            retrained_model = train(fabric, mg.model, data, a.retrain_epochs, 1e-3, a.batch_size)
+            retrained_model = train(fabric, mg.model, data, a.retrain_epochs, a.lr, a.batch_size, a.retrain_steps)
             retrained = test_acc(fabric, retrained_model, data)
             rows.append({"sparsity": sparsity, "method": method, "pruned": pruned, "retrained": retrained,
                          "measured_sparsity": effective_sparsity(retrained_model.module)})

@@ -27,7 +27,7 @@ from lightning_fabric import Fabric
 
 from chop import MaseGraph
 from chop.dataset import get_dataset
-from chop.engine.batches import TensorBatches
+from chop.engine.batches import endless_inputs
 from chop.errors import DataError
 from chop.models import get_model
 from chop.passes.graph import (
@@ -35,12 +35,12 @@ from chop.passes.graph import (
     init_metadata_analysis_pass,
     quantize_transform_pass,
 )
-from study_common import pyplot, test_acc, train, write_csv
+from study_common import dataset_options, pyplot, test_acc, train, write_csv
 
 
-def load_data(name: str):
+def load_data(name: str, **options):
     try:
-        return get_dataset(name), "real"
+        return get_dataset(name, **options), "real"
     except DataError:
         if name != "jsc":
             raise
@@ -60,7 +60,7 @@ def quantize(base: MaseGraph, data, width: int, batch_size: int) -> MaseGraph:
     for operand in ("data_in", "weight", "bias"):
         config[f"{operand}_width"] = width
         config[f"{operand}_frac_width"] = "auto"
-    batches = ({"x": x} for x, _ in TensorBatches(data.train, batch_size, shuffle=True, seed=1))
+    batches = endless_inputs(data.train, batch_size, seed=1)
     mg, _ = quantize_transform_pass(base, {
         "by": "type", "linear": {"config": config}, "input_generator": batches,
         "calibration": {"statistic": "quantile", "quantile": 0.999, "num_batches": 8}})
@@ -75,28 +75,32 @@ def main() -> None:
     p.add_argument("--base-epochs", type=int, default=5)
     p.add_argument("--qat-epochs", type=int, default=1)
     p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--lr", type=float, default=1e-3, help="base training rate")
+    p.add_argument("--qat-lr", type=float, default=1e-4)
+    p.add_argument("--qat-steps", type=int, default=-1, help="cap QAT (and the float fine-tune) at this many steps")
+    p.add_argument("--max-token-len", type=int, default=None, help="text datasets: tokens per example")
     p.add_argument("--out", default="mase_output/quantization_sweep")
     a = p.parse_args()
     lo, _, hi = a.widths.partition("-")
     widths = list(range(int(lo), int(hi) + 1)) if hi else [int(w) for w in a.widths.split(",")]
     started = time.perf_counter()
     torch.manual_seed(0)
-    data, source = load_data(a.dataset)
+    data, source = load_data(a.dataset, **dataset_options(a))
     fabric = Fabric(accelerator="cpu", devices=1)
-    model = train(fabric, get_model(a.model, data.info), data, a.base_epochs, 1e-3, a.batch_size)
+    model = train(fabric, get_model(a.model, data.info), data, a.base_epochs, a.lr, a.batch_size)
     float_acc = test_acc(fabric, model, data)
     # The fair reference for QAT: the float model fine-tuned just as long at the same rate.
-    tuned = train(fabric, copy.deepcopy(model.module), data, a.qat_epochs, 1e-4, a.batch_size)
+    tuned = train(fabric, copy.deepcopy(model.module), data, a.qat_epochs, a.qat_lr, a.batch_size, a.qat_steps)
     float_tuned_acc = test_acc(fabric, tuned, data)
     base = MaseGraph(model.module, model_name=a.model, dataset_info=data.info)
     base, _ = init_metadata_analysis_pass(base, None)
-    base, _ = add_common_metadata_analysis_pass(base, {"dummy_in": {"x": data.train.x[:8]}})
+    base, _ = add_common_metadata_analysis_pass(base, {"dummy_in": data.train.inputs(8)})
 
     rows = []
     for width in widths:
         mg = quantize(base, data, width, a.batch_size)
         ptq = test_acc(fabric, fabric.setup_module(mg.model), data)
-        qat_model = train(fabric, mg.model, data, a.qat_epochs, 1e-4, a.batch_size)
+        qat_model = train(fabric, mg.model, data, a.qat_epochs, a.qat_lr, a.batch_size, a.qat_steps)
         qat = test_acc(fabric, qat_model, data)
         rows.append({"width": width, "float": float_acc, "ptq": ptq, "float_tuned": float_tuned_acc,
                      "qat": qat})
@@ -107,7 +111,8 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     write_csv(rows, out / "sweep.csv")
     print(f"\n{a.model} on {a.dataset} ({source}); test accuracy; base {a.base_epochs} epochs, "
-          f"QAT {a.qat_epochs} epoch(s) at lr 1e-4; {time.perf_counter() - started:.0f} s in all")
+          f"QAT {a.qat_epochs} epoch(s) (at most {a.qat_steps} steps) at lr {a.qat_lr}; "
+          f"{time.perf_counter() - started:.0f} s in all")
     print("| width | PTQ | float | QAT | float tuned as long |\n|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['width']} | {r['ptq']:.4f} | {r['float']:.4f} | {r['qat']:.4f} | {r['float_tuned']:.4f} |")

@@ -6,23 +6,35 @@ import csv
 from pathlib import Path
 
 from chop.engine.batches import TensorBatches
+from chop.engine.epoch import eval_batch_size
 from chop.engine.optim import make_optimizer
+from chop.engine.schedule import resolve_schedule
 from chop.engine.trainer import FitOptions, evaluate, fit
 from chop.tools.logger import set_logging_verbosity
 
 set_logging_verbosity("warning")  # the studies print their own rows; no per-epoch log lines
 
 
-def train(fabric, model, data, epochs: int, lr: float, batch_size: int):
-    """`model` set up with `fabric` and trained `epochs` epochs with Adam at `lr`."""
-    opt = make_optimizer("adam", model, lr, 0.0)
+def train(fabric, model, data, epochs: int, lr: float, batch_size: int, max_steps: int = -1):
+    """`model` set up with `fabric` and trained `epochs` epochs (or `max_steps` steps) with Adam at
+    `lr`, on `ch train`'s default schedule for the kind of model (text: warm-up, linear decay,
+    clipping)."""
+    opt = make_optimizer("adamw" if data.info.is_text else "adam", model, lr, 0.0)
     model, opt = fabric.setup(model, opt)
-    fit(fabric, model, opt, data, FitOptions(max_epochs=epochs, batch_size=batch_size, show_progress=False))
+    schedule = resolve_schedule("auto", None, None, data.info.is_text)
+    fit(fabric, model, opt, data, FitOptions(max_epochs=epochs, max_steps=max_steps, batch_size=batch_size,
+                                             show_progress=False, schedule=schedule,
+                                             eval_batch_size=eval_batch_size(data.val)))
     return model
 
 
 def test_acc(fabric, model, data) -> float:
-    return evaluate(fabric, model, TensorBatches(data.test, 2048))["acc"]
+    return evaluate(fabric, model, TensorBatches(data.test, eval_batch_size(data.test)))["acc"]
+
+
+def dataset_options(args) -> dict:
+    """Options a text dataset takes from the study's flags (none for the others)."""
+    return {"max_token_len": args.max_token_len} if getattr(args, "max_token_len", None) else {}
 
 
 def write_csv(rows: list[dict], path: Path) -> Path:
