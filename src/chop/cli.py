@@ -51,7 +51,8 @@ FLAGS: list[tuple[str, str, Any, str]] = [
     ("--log-level", "log_level", str, "debug, info, warning or error"),
     ("--report-to", "report_to", str, "tensorboard, csv, wandb or none (comma-separated)"),
     ("--log-every-n-steps", "log_every_n_steps", int, "steps between logged training losses"),
-    ("--data-dir", "data_dir", str, "folder holding the dataset's raw files"),
+    ("--data-dir", "data_dir", str, "folder holding the dataset's raw files (text-file: the .csv/.json/.parquet file)"),
+    ("--max-token-len", "max_token_len", int, "text datasets: tokens per text, padded or truncated (default 128)"),
     ("--model-file", "model_files", str, "a Python file registering models (repeatable)"),
 ]
 ALIASES = {"--cpu": "--num-workers", "--devices": "--num-devices", "--lr": "--learning-rate"}
@@ -60,12 +61,13 @@ ALIASES = {"--cpu": "--num-workers", "--devices": "--num-devices", "--lr": "--le
 # (Every action accepts every flag, as the TOML accepts every key; help shows the ones it reads.)
 _DEVICE = ["accelerator", "num_devices", "num_nodes", "strategy", "precision", "num_workers"]
 _WHERE = ["project", "project_dir", "data_dir", "model_files", "seed", "log_level"]
+_DATA = ["max_token_len"]
 ACTIONS: dict[str, dict[str, Any]] = {
     "train": {
         "summary": "train MODEL on DATASET; best/last checkpoints in PROJECT/software/training_ckpts",
         "flags": ["config", "load_name", "load_type", "batch_size", "learning_rate", "weight_decay", "optimizer",
                   "lr_scheduler", "warmup_ratio", "gradient_clip", "max_epochs", "max_steps", "max_time", "early_stop", "report_to", "log_every_n_steps",
-                  *_DEVICE, *_WHERE, "task"],
+                  *_DEVICE, *_WHERE, *_DATA, "task"],
         "examples": ["ch train jsc-tiny jsc --max-epochs 10 --batch-size 256 --learning-rate 1e-3 --project NAME",
                      "ch train my_models.py:jsc-big jsc           # your own model, from its file",
                      "ch train --config run.toml --batch-size 64   # flags typed win over the TOML",
@@ -73,21 +75,21 @@ ACTIONS: dict[str, dict[str, Any]] = {
     },
     "test": {
         "summary": "evaluate a checkpoint (or a transformed graph) on the test split",
-        "flags": ["load_name", "load_type", "config", "batch_size", *_DEVICE, *_WHERE, "task"],
+        "flags": ["load_name", "load_type", "config", "batch_size", *_DEVICE, *_WHERE, *_DATA, "task"],
         "examples": ["ch test --load mase_output/NAME/software/training_ckpts/best.ckpt",
                      "ch test jsc-tiny jsc --load best.ckpt --load-type pl",
                      "ch test --load mase_output/NAME/software/transform/transformed_ckpt --load-type mg"],
     },
     "transform": {
         "summary": "trace MODEL into a MaseGraph and run the TOML's [passes.*] (analyse, quantize, prune)",
-        "flags": ["config", "load_name", "load_type", "batch_size", *_DEVICE, *_WHERE, "task"],
+        "flags": ["config", "load_name", "load_type", "batch_size", *_DEVICE, *_WHERE, *_DATA, "task"],
         "examples": ["ch transform --config configs/examples/jsc_toy_by_type.toml --task cls --cpu=0",
                      "ch transform --config configs/examples/jsc_s_prune.toml --load CKPT --load-type pl"],
     },
     "search": {
         "summary": "search quantization/pruning/training/architecture choices ([search.*] in the TOML)",
         "flags": ["config", "workers", "load_name", "load_type", "batch_size", "learning_rate", "max_epochs",
-                  *_DEVICE, *_WHERE, "task"],
+                  *_DEVICE, *_WHERE, *_DATA, "task"],
         "examples": ["ch search --config configs/examples/jsc_s_ptq_search.toml",
                      "ch search --config configs/examples/jsc_mlp_pipeline_search.toml --workers 2"],
     },

@@ -127,10 +127,12 @@ def _render_info(result: dict) -> None:
                        "yes" if m["fx_traceable"] else "no", m["description"])
     console.print(models)
     datasets = Table(title="Datasets", header_style="bold")
-    for col in ("name", "input shape", "classes", "train/val/test", "description"):
+    for col in ("name", "input shape", "classes", "train/val/test", "description", "source"):
         datasets.add_column(col)
     for d in result["datasets"]:
         sizes = d["split_sizes"]
         split = "/".join(str(sizes.get(k, "?")) for k in ("train", "val", "test")) if sizes else "-"
-        datasets.add_row(d["name"], str(d["input_shape"]), str(d["classes"]), split, d["description"])
+        shape = f"{d['input_shape'][0]} tokens" if d.get("input_names") else str(d["input_shape"])
+        classes = str(d["classes"]) if d["classes"] else "-"
+        datasets.add_row(d["name"], shape, classes, split, d["description"], d.get("source") or "-")
     console.print(datasets)

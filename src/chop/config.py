@@ -141,6 +141,7 @@ class RunConfig:
     log_every_n_steps: int = 50
     debug: bool = False
     data_dir: str | None = None
+    max_token_len: int = 128  # text datasets: tokens per text (padded / truncated), as MASE's --max-token-len
     model_files: list[str] = field(default_factory=list)
     passes: dict[str, Any] = field(default_factory=dict)
     search: dict[str, Any] = field(default_factory=dict)
@@ -310,6 +311,8 @@ def validate(cfg: RunConfig) -> RunConfig:
     if not cfg.weight_decay < math.inf:  # inf trains on NaN losses and exits 0
         raise ConfigError(f"weight_decay must be finite, got {cfg.weight_decay}.")
     _check_limits_and_paths(cfg)
+    if not 2 <= cfg.max_token_len <= MAX_TOKEN_LEN:
+        raise ConfigError(f"max_token_len must be from 2 to {MAX_TOKEN_LEN}, got {cfg.max_token_len}.")
     if cfg.max_steps < -1 or cfg.max_steps == 0:
         raise ConfigError(f"max_steps must be positive (or -1 for no limit), got {cfg.max_steps}.")
     if cfg.max_time is not None:
@@ -318,6 +321,9 @@ def validate(cfg: RunConfig) -> RunConfig:
 
 
 INT64_MAX = 2**63 - 1
+MAX_TOKEN_LEN = 8192  # longer than any BERT-family model's positions
+# A data file `--data-dir` may name directly (a user's text or tabular table); other files are refused.
+DATA_FILE_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".parquet", ".csv.gz", ".arff", ".arff.gz")
 
 
 def _check_limits_and_paths(cfg: RunConfig) -> None:
@@ -332,8 +338,10 @@ def _check_limits_and_paths(cfg: RunConfig) -> None:
     if cfg.project is not None:
         _check_path_text("project", cfg.project)
     _check_project_dir(cfg.project_dir)
-    if cfg.data_dir is not None and Path(cfg.data_dir).expanduser().is_file():
-        raise ConfigError(f"data_dir '{cfg.data_dir}' is a file; give the folder that holds the dataset's files.")
+    if cfg.data_dir is not None and Path(cfg.data_dir).expanduser().is_file() and \
+            not cfg.data_dir.lower().endswith(DATA_FILE_SUFFIXES):
+        raise ConfigError(f"data_dir '{cfg.data_dir}' is a file; give the folder that holds the dataset's files "
+                          f"(or a data file: {', '.join(DATA_FILE_SUFFIXES)}).")
     for name, args in cfg.passes.items():
         if not isinstance(args, dict):
             raise ConfigError(f"[passes.{name}] must be a table of the pass's arguments, got {args!r}; "

@@ -33,5 +33,6 @@ def info(cfg: RunConfig) -> dict:
         datasets.append({
             "name": name, "input_shape": tuple(i.input_shape), "classes": i.num_classes,
             "split_sizes": dict(i.split_sizes), "description": i.description,
+            "source": i.source, "input_names": list(i.input_names),
         })
     return {"models": models, "datasets": datasets}

@@ -6,7 +6,8 @@
 
 The loaders are `TensorBatches` (slices of tensors, the same batching `ch train` uses), so the
 notebook sees exactly the splits and preprocessing of the command line; no Lightning needed.
-`num_workers`, `max_token_len`, `tokenizer` and `load_from_cache_file` are accepted for MASE's
+`max_token_len` and `tokenizer` (an object with `name_or_path`, a name or a folder) choose how a
+text set is tokenized; `num_workers` and `load_from_cache_file` are accepted for MASE's
 signature: data stays in memory, and the processed-data cache is always keyed by the source file.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from chop.dataset.info import Dataset, DatasetInfo
-from chop.dataset.registry import get_dataset, get_dataset_info
+from chop.dataset.registry import get_dataset, get_dataset_info, run_options
 from chop.dataset.batches import TensorBatches
 from chop.errors import ChopError
 
@@ -53,7 +54,10 @@ class MaseDataModule:
 
     def _load(self) -> Dataset:
         if self.dataset is None:
-            self.dataset = get_dataset(self.name, data_dir=self.data_dir)
+            options = run_options(self.name, self.max_token_len)
+            if options and self.tokenizer is not None:  # MASE passed a tokenizer object or its name
+                options["tokenizer"] = getattr(self.tokenizer, "name_or_path", self.tokenizer)
+            self.dataset = get_dataset(self.name, data_dir=self.data_dir, **options)
         return self.dataset
 
     def _ready(self) -> Dataset:

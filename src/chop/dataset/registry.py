@@ -52,3 +52,11 @@ def get_dataset(
     """Load dataset `name` with its train/val/test splits as tensors."""
     entry = DATASETS.get(name)
     return entry.loader(data_dir=Path(data_dir) if data_dir is not None else None, split_seed=split_seed, **options)
+
+
+def run_options(name: str, max_token_len: int | None = None) -> dict:
+    """The run settings (`--max-token-len`) that dataset `name`'s loader takes as options:
+    text sets (whose info names token inputs) take `max_token_len`, the others nothing."""
+    if max_token_len is not None and get_dataset_info(name).is_text:
+        return {"max_token_len": max_token_len}
+    return {}

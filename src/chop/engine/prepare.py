@@ -11,6 +11,7 @@ from torch import nn
 
 from chop.config import RunConfig
 from chop.dataset import DATASETS, Dataset, get_dataset
+from chop.dataset.registry import run_options
 from chop.engine.checkpoint import check_fits, load_weights, read_checkpoint, weights_of
 from chop.engine.model_hint import unknown_model_error
 from chop.ir import MaseGraph
@@ -47,7 +48,7 @@ def prepare(cfg: RunConfig, checkpoint: dict | None = None) -> Prepared:
         raise unknown_model_error(model_name, MODELS.names(), cfg.load_name)
     DATASETS.get(cfg.dataset)  # name errors before any work
     log.info("Initialising dataset '%s'...", cfg.dataset)
-    dataset = get_dataset(cfg.dataset, data_dir=cfg.data_dir)
+    dataset = get_dataset(cfg.dataset, data_dir=cfg.data_dir, **run_options(cfg.dataset, cfg.max_token_len))
     log.info("Initialising model '%s'...", model_name)
     torch.manual_seed(cfg.seed)
     if cfg.load_name and cfg.load_type == "mg":
