@@ -151,6 +151,7 @@ def _no_dataset_downloads(monkeypatch):
     monkeypatch.setattr(download, "download_file", offline)
     monkeypatch.setattr(download, "fetch_openml_frame", offline)
     monkeypatch.setattr(download, "probe", offline)
+    monkeypatch.setattr(download, "fetch_hub_dataset", offline)
 
 
 @pytest.fixture

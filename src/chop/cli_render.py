@@ -26,7 +26,7 @@ console = _Console()
 
 def render_config(cfg: RunConfig) -> None:
     """Two key/value pairs per row; values that differ from the defaults are bold."""
-    items = [(k, v) for k, v in cfg.to_dict().items() if not (k in ("passes", "search", "hardware") and not v)]
+    items = [(k, v) for k, v in cfg.to_dict().items() if not (k in ("passes", "search", "hardware", "dataset_options") and not v)]
     table = Table(title="Configuration", show_edge=False, show_header=False)
     for _ in range(2):
         table.add_column(style="dim")

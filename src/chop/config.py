@@ -142,6 +142,7 @@ class RunConfig:
     debug: bool = False
     data_dir: str | None = None
     max_token_len: int = 128  # text datasets: tokens per text (padded / truncated), as MASE's --max-token-len
+    dataset_options: dict[str, Any] = field(default_factory=dict)  # the loader's options ([dataset_options])
     model_files: list[str] = field(default_factory=list)
     passes: dict[str, Any] = field(default_factory=dict)
     search: dict[str, Any] = field(default_factory=dict)
@@ -175,7 +176,7 @@ class RunConfig:
 
 
 FIELD_NAMES = tuple(f.name for f in fields(RunConfig))
-SECTION_KEYS = ("passes", "search", "hardware")
+SECTION_KEYS = ("passes", "search", "hardware", "dataset_options")
 
 
 def parse_duration(text: str | int | float) -> float:
@@ -313,6 +314,9 @@ def validate(cfg: RunConfig) -> RunConfig:
     _check_limits_and_paths(cfg)
     if not 2 <= cfg.max_token_len <= MAX_TOKEN_LEN:
         raise ConfigError(f"max_token_len must be from 2 to {MAX_TOKEN_LEN}, got {cfg.max_token_len}.")
+    if "max_token_len" in cfg.dataset_options:
+        raise ConfigError("[dataset_options] max_token_len: write it as the top-level key max_token_len "
+                          "(or --max-token-len).")
     if cfg.max_steps < -1 or cfg.max_steps == 0:
         raise ConfigError(f"max_steps must be positive (or -1 for no limit), got {cfg.max_steps}.")
     if cfg.max_time is not None:

@@ -14,7 +14,7 @@ from chop.dataset.registry import (
     get_dataset_info,
     register_dataset,
 )
-from chop.dataset import jsc, tabular, text_packaged, toy, vision  # noqa: F401  (registers)
+from chop.dataset import jsc, tabular, text_files, text_hub, text_packaged, toy, vision  # noqa: F401  (registers)
 
 
 def __getattr__(name: str):

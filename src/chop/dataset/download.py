@@ -1,4 +1,5 @@
-"""The only code that touches the network: fetching a file with a checksum, and OpenML frames.
+"""The only code that touches the network: fetching a file with a checksum, OpenML frames, and
+Hugging Face hub datasets.
 
 Every attempt fails fast: a short connection probe first, then a socket timeout on each read, so
 that a machine without a network gets a clear error within seconds instead of hanging. Callers
@@ -107,3 +108,33 @@ def fetch_openml_frame(data_id: int, data_home: str | Path, timeout: float = REA
         first_line = str(e).strip().splitlines()[0] if str(e).strip() else e.__class__.__name__
         raise DownloadError(f"OpenML dataset {data_id} could not be fetched ({first_line})") from None
     return bunch.frame
+
+
+HF_HUB = "https://huggingface.co"
+_TRUE = ("1", "true", "yes", "on")
+
+
+def hub_offline() -> bool:
+    """True when the user asked Hugging Face libraries to use their local cache only."""
+    import os
+
+    return any(os.environ.get(v, "").lower() in _TRUE for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"))
+
+
+def fetch_hub_dataset(path: str, config: str | None):
+    """Hugging Face `datasets.load_dataset(path, config)` (a DatasetDict of all splits).
+
+    A quick probe of the hub comes first, so that a machine without a network fails in seconds
+    rather than after datasets' retries; with HF_HUB_OFFLINE / HF_DATASETS_OFFLINE set the probe
+    is skipped and datasets reads its local cache.
+    """
+    import datasets
+
+    if not hub_offline():
+        probe(HF_HUB)
+    try:
+        with _socket_timeout(READ_TIMEOUT_S):
+            return datasets.load_dataset(path, config)
+    except Exception as e:  # network, not found, gated, rate-limited: all mean "not loaded"
+        first_line = str(e).strip().splitlines()[0][:200] if str(e).strip() else e.__class__.__name__
+        raise DownloadError(f"{path} could not be loaded ({first_line})") from None

@@ -54,9 +54,10 @@ def get_dataset(
     return entry.loader(data_dir=Path(data_dir) if data_dir is not None else None, split_seed=split_seed, **options)
 
 
-def run_options(name: str, max_token_len: int | None = None) -> dict:
-    """The run settings (`--max-token-len`) that dataset `name`'s loader takes as options:
-    text sets (whose info names token inputs) take `max_token_len`, the others nothing."""
+def run_options(name: str, max_token_len: int | None = None, dataset_options: dict | None = None) -> dict:
+    """The options a run hands dataset `name`'s loader: the run config's `[dataset_options]`,
+    and for text sets (whose info names token inputs) `max_token_len` (`--max-token-len`)."""
+    options = dict(dataset_options or {})
     if max_token_len is not None and get_dataset_info(name).is_text:
-        return {"max_token_len": max_token_len}
-    return {}
+        options["max_token_len"] = max_token_len
+    return options

@@ -48,7 +48,7 @@ def prepare(cfg: RunConfig, checkpoint: dict | None = None) -> Prepared:
         raise unknown_model_error(model_name, MODELS.names(), cfg.load_name)
     DATASETS.get(cfg.dataset)  # name errors before any work
     log.info("Initialising dataset '%s'...", cfg.dataset)
-    dataset = get_dataset(cfg.dataset, data_dir=cfg.data_dir, **run_options(cfg.dataset, cfg.max_token_len))
+    dataset = get_dataset(cfg.dataset, data_dir=cfg.data_dir, **run_options(cfg.dataset, cfg.max_token_len, cfg.dataset_options))
     log.info("Initialising model '%s'...", model_name)
     torch.manual_seed(cfg.seed)
     if cfg.load_name and cfg.load_type == "mg":
