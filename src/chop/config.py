@@ -312,11 +312,7 @@ def validate(cfg: RunConfig) -> RunConfig:
     if not cfg.weight_decay < math.inf:  # inf trains on NaN losses and exits 0
         raise ConfigError(f"weight_decay must be finite, got {cfg.weight_decay}.")
     _check_limits_and_paths(cfg)
-    if not 2 <= cfg.max_token_len <= MAX_TOKEN_LEN:
-        raise ConfigError(f"max_token_len must be from 2 to {MAX_TOKEN_LEN}, got {cfg.max_token_len}.")
-    if "max_token_len" in cfg.dataset_options:
-        raise ConfigError("[dataset_options] max_token_len: write it as the top-level key max_token_len "
-                          "(or --max-token-len).")
+    _check_data_options(cfg)
     if cfg.max_steps < -1 or cfg.max_steps == 0:
         raise ConfigError(f"max_steps must be positive (or -1 for no limit), got {cfg.max_steps}.")
     if cfg.max_time is not None:
@@ -328,6 +324,15 @@ INT64_MAX = 2**63 - 1
 MAX_TOKEN_LEN = 8192  # longer than any BERT-family model's positions
 # A data file `--data-dir` may name directly (a user's text or tabular table); other files are refused.
 DATA_FILE_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".parquet", ".csv.gz", ".arff", ".arff.gz")
+
+
+def _check_data_options(cfg: RunConfig) -> None:
+    """`max_token_len` in range, and given once (not also inside `[dataset_options]`)."""
+    if not 2 <= cfg.max_token_len <= MAX_TOKEN_LEN:
+        raise ConfigError(f"max_token_len must be from 2 to {MAX_TOKEN_LEN}, got {cfg.max_token_len}.")
+    if "max_token_len" in cfg.dataset_options:
+        raise ConfigError("[dataset_options] max_token_len: write it as the top-level key max_token_len "
+                          "(or --max-token-len).")
 
 
 def _check_limits_and_paths(cfg: RunConfig) -> None:
