@@ -152,6 +152,7 @@ def _no_dataset_downloads(monkeypatch):
     monkeypatch.setattr(download, "fetch_openml_frame", offline)
     monkeypatch.setattr(download, "probe", offline)
     monkeypatch.setattr(download, "fetch_hub_dataset", offline)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # nor a Hugging Face model download (bert-tiny's)
 
 
 @pytest.fixture

@@ -144,6 +144,7 @@ class RunConfig:
     max_token_len: int = 128  # text datasets: tokens per text (padded / truncated), as MASE's --max-token-len
     dataset_options: dict[str, Any] = field(default_factory=dict)  # the loader's options ([dataset_options])
     model_files: list[str] = field(default_factory=list)
+    hf_input_names: list[str] | None = None  # a Hugging Face model's graph inputs (default: the dataset's)
     passes: dict[str, Any] = field(default_factory=dict)
     search: dict[str, Any] = field(default_factory=dict)
     hardware: dict[str, Any] = field(default_factory=dict)  # ch emit/simulate/synth choices

@@ -128,3 +128,81 @@ def test_hf_graph_saves_and_loads_with_the_model_given(bert, batch, tmp_path):
     loaded = MaseGraph.load(tmp_path / "bert", model=fresh)
     assert torch.equal(loaded.model(**batch)["logits"], mg.model(**batch)["logits"])
     assert loaded.node("classifier").meta["mase"].parameters == mg.node("classifier").meta["mase"].parameters
+
+
+def train_mode_bert(problem_type="single_label_classification"):
+    torch.manual_seed(3)
+    config = BertConfig(vocab_size=120, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=64, num_labels=3,
+                        problem_type=problem_type, attention_probs_dropout_prob=0.5)
+    return BertForSequenceClassification(config)  # built in train mode, as transformers does
+
+
+def test_a_bert_traced_in_train_mode_has_no_frozen_dropout(batch):
+    model = train_mode_bert()
+    model.bert.encoder.layer[0].eval()  # a mixed mode is given back as it was
+    mg = MaseGraph(model, hf_input_names=["input_ids", "attention_mask"])
+    attention = [n for n in mg.nodes if n.target is torch.nn.functional.scaled_dot_product_attention]
+    assert len(attention) == 2 and all(n.kwargs["dropout_p"] == 0.0 for n in attention)
+    assert model.training and not model.bert.encoder.layer[0].training and model.bert.encoder.layer[1].training
+    assert mg.model.training  # the graph follows the model's mode: dropout modules active
+    mg.model.eval()
+    args = (batch["input_ids"], batch["attention_mask"])
+    first, second = mg.model(*args)["logits"], mg.model(*args)["logits"]
+    assert torch.equal(first, second)
+    assert torch.allclose(first, model.eval()(*args).logits, atol=1e-6)
+
+
+def test_tracing_labels_sets_the_missing_problem_type(batch):
+    model = train_mode_bert(problem_type=None).eval()
+    assert model.config.problem_type is None
+    mg = MaseGraph(model, hf_input_names=ALL)
+    assert model.config.problem_type == "single_label_classification"
+    out = mg.model(**batch)
+    assert torch.allclose(out["loss"], torch.nn.functional.cross_entropy(out["logits"], batch["labels"]))
+    kept = train_mode_bert(problem_type="multi_label_classification").eval()
+    MaseGraph(kept, hf_input_names=ALL)
+    assert kept.config.problem_type == "multi_label_classification"
+
+
+def quantized_bert(batch):
+    from chop.passes.graph import quantize_transform_pass
+
+    model = train_mode_bert()
+    mg, _ = annotated(model, ["input_ids", "attention_mask"], batch)
+    linear = {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4, "weight_width": 8,
+              "weight_frac_width": 6, "bias_width": 8, "bias_frac_width": 6}
+    mg, _ = quantize_transform_pass(mg, {"by": "type", "default": {"config": {"name": None}},
+                                         "linear": {"config": linear}})
+    mg.model.eval()
+    return model, mg
+
+
+def test_8bit_bert_saved_and_loaded_without_the_model_gives_equal_logits(batch, tmp_path):
+    model, mg = quantized_bert(batch)
+    mg.save(tmp_path / "q")
+    args = (batch["input_ids"], batch["attention_mask"])
+    expected = mg.model(*args)["logits"]
+    loaded = MaseGraph.load(tmp_path / "q")  # rebuilt from the saved class and config
+    assert not loaded.model.training
+    assert type(loaded.modules["bert"].encoder.layer[0].attention.self.query).__name__ == "LinearInteger"
+    assert torch.equal(loaded.model(*args)["logits"], expected)
+    fresh = BertForSequenceClassification(model.config)  # train mode, other weights
+    given = MaseGraph.load(tmp_path / "q", model=fresh)
+    assert torch.equal(given.model(*args)["logits"], expected)
+    assert given.recipe()["hf_model"]["class"] == "BertForSequenceClassification"
+
+
+def test_a_recipe_naming_a_non_model_class_is_refused(batch, tmp_path):
+    import json
+
+    from chop.errors import CheckpointError
+
+    _, mg = quantized_bert(batch)
+    mg.save(tmp_path / "q")
+    recipe = json.loads((tmp_path / "q" / "recipe.json").read_text())
+    for bad in ("AutoTokenizer", "os.system", "PreTrainedModel.__init__"):
+        recipe["hf_model"]["class"] = bad
+        (tmp_path / "q" / "recipe.json").write_text(json.dumps(recipe))
+        with pytest.raises(CheckpointError, match="not a transformers model class"):
+            MaseGraph.load(tmp_path / "q")

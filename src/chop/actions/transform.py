@@ -1,7 +1,8 @@
 """`ch transform`: lift a (trained) model into a MaseGraph, run the TOML's passes, save it all.
 
-The graph is built from the model of `--load` (or freshly initialised), metadata comes from a
-real training batch, and `[passes.<name>]` sections run in file order. Outputs go to
+The graph is built from the model of `--load` (or freshly initialised; a Hugging Face model is
+traced with the dataset's inputs or the TOML's `hf_input_names`), metadata comes from a real
+training batch (token ids for a text model), and `[passes.<name>]` sections run in file order. Outputs go to
 `<project>/software/transform/`: one report file per pass that produced text, the graph drawn as
 SVG, and the transformed graph (`transformed_ckpt/`: weights + recipe + metadata) that
 `ch train/test --load DIR --load-type mg` reads back.
@@ -18,7 +19,7 @@ from pathlib import Path
 from chop import atomic
 from chop.actions.common import log, prepare, project_of_checkpoint, require
 from chop.config import RunConfig
-from chop.engine.batches import endless_inputs
+from chop.ir.inputs import example_batches, example_inputs, trace_input_names
 from chop.errors import ChopError, ConfigError
 
 METADATA_PASSES = ("init_metadata", "add_common_metadata")
@@ -52,10 +53,11 @@ def transform(cfg: RunConfig) -> dict:
                                   project_dir=str(project_of_checkpoint(cfg.load_name).parent))
     prepared = prepare(cfg)
     data = prepared.dataset
-    mg = MaseGraph(prepared.model, model_name=prepared.model_name, dataset_info=data.info)
+    mg = MaseGraph(prepared.model, hf_input_names=trace_input_names(prepared.model, data.info, cfg.hf_input_names),
+                   model_name=prepared.model_name, dataset_info=data.info)
     context = {
-        "dummy_in": data.train.inputs(cfg.batch_size),
-        "input_generator": endless_inputs(data.train, cfg.batch_size, cfg.seed),
+        "dummy_in": example_inputs(mg.model, data.train, cfg.batch_size),
+        "input_generator": example_batches(mg.model, data.train, cfg.batch_size, cfg.seed),
     }
     log.info("Transforming model '%s'...", prepared.model_name)
     mg, results = run_passes(mg, passes, context)

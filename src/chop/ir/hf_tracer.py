@@ -7,6 +7,14 @@ leaves out the loss. transformers' `HFTracer` gives exactly that graph; `torch.e
 ATen-level graph with parameters lifted to inputs, which would need re-lifting into modules.
 `HFTracer` lives in `transformers.utils.fx`, which transformers 5 removed, so the `[nlp]` extra
 pins transformers 4.57 (which works with torch 2.13).
+
+Tracing runs in eval mode: HF attention passes `dropout_p = p if self.training else 0.0` as a Python
+float, which a trace freezes into the graph; traced in train mode, attention dropout would stay on
+forever, even after `.eval()`. Dropout *modules* are leaves and still follow the graph's mode, so
+fine-tuning a graph keeps the hidden-state dropout. The model's own mode is restored afterwards and
+the GraphModule is given the same mode. With `labels` among the inputs the loss is traced, which
+needs `config.problem_type`; it is set from `num_labels` when the model has none (as transformers
+itself does on the first forward with labels).
 """
 
 from __future__ import annotations
@@ -72,11 +80,15 @@ def trace_hf(
         raise ChopError(f"transformers cannot fx-trace {type(model).__name__}: {exc}") from None
     if getattr(model.config, "use_cache", False) and "past_key_values" not in input_names:
         model.config.use_cache = False  # a cache is a graph input; none was asked for
+    if "labels" in input_names:
+        set_problem_type(model.config)
     tracer_cls = make_tracer_class(hf_fx.HFTracer, custom_leaf_modules)
     tracer = tracer_cls()
     tracer._init_stack()
     concrete_args = hf_fx.get_concrete_args(model, input_names)
     children_before = {name for name, _ in model.named_children()}
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()  # never freeze a training-mode dropout probability into the graph
     try:
         try:
             graph = tracer.trace(model, concrete_args=concrete_args)
@@ -90,5 +102,19 @@ def trace_hf(
     finally:  # HFTracer adds modules made in forward (a loss) to the model itself: undo that
         for name in [n for n, _ in model.named_children() if n not in children_before]:
             delattr(model, name)
+        for module, mode in modes:  # each module's own mode back, mixed modes included
+            module.training = mode
+    gm.training = model.training
     gm.config = model.config
     return gm
+
+
+def set_problem_type(config) -> None:
+    """Give `config` the `problem_type` that tracing the loss needs, when it has none.
+
+    One label is a regression; several, a single-label classification (machop's task `cls`).
+    A problem type the user chose is kept.
+    """
+    if getattr(config, "problem_type", None):
+        return
+    config.problem_type = "regression" if getattr(config, "num_labels", 2) == 1 else "single_label_classification"

@@ -3,7 +3,8 @@
 A saved graph is a directory:
 - `model.safetensors`: the GraphModule's weights (tied weights stored once);
 - `recipe.json`: `{"model": name, "dataset_info": {...}, "hf_input_names": [...],
-  "passes": [[pass_name, args], ...]}`, how to rebuild the graph: build the registered model,
+  "passes": [[pass_name, args], ...]}` (plus `"hf_model": {"class", "config"}` for a Hugging Face
+  model), how to rebuild the graph: build the model (from its saved HF config, else the registry),
   trace it, replay the transform passes (the pass layer does that: `chop.passes.replay`);
 - `metadata.json`: every node's MaseMetadata (dtypes as "torch.float32", tensors as lists).
 
@@ -23,6 +24,7 @@ from chop import atomic
 from chop.dataset.info import DatasetInfo
 from chop.errors import CheckpointError
 from chop.hooks import replay_recipe
+from chop.ir.hf_recipe import build_hf_model
 from chop.ir.metadata import MaseMetadata
 from chop.models import get_model, saved_model_name
 
@@ -125,6 +127,8 @@ def rebuild_graph(recipe: dict, model: torch.nn.Module | None = None) -> MaseGra
     from chop.ir.graph import MaseGraph
 
     info = DatasetInfo.from_saved(recipe["dataset_info"], "recipe") if recipe.get("dataset_info") is not None else None
+    if model is None and recipe.get("hf_model") is not None:
+        model = build_hf_model(recipe["hf_model"], "recipe")
     if model is None:
         if not recipe.get("model"):
             raise CheckpointError(
@@ -168,4 +172,5 @@ def load_graph(directory: str | Path, model: torch.nn.Module | None = None) -> M
         raise CheckpointError(f"Saved metadata names nodes the rebuilt graph lacks: {absent[:5]}.")
     for entry in saved:
         graph_nodes[entry["name"]].meta["mase"] = MaseMetadata(from_json(entry["mase"]))
+    mg.model.eval()
     return mg

@@ -11,7 +11,7 @@ from chop.models.registry import (
     resolve_model_name,
     saved_model_name,
 )
-from chop.models import jsc, vision  # noqa: F401  (registers)
+from chop.models import jsc, text, vision  # noqa: F401  (registers)
 
 __all__ = [
     "MODELS",

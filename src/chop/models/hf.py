@@ -27,7 +27,8 @@ def minilm_dir() -> Path:
     return path
 
 
-def _transformers():
+def hf_classes():
+    """The transformers module, or one line saying how to install it."""
     try:
         import transformers
     except ImportError:
@@ -38,7 +39,7 @@ def _transformers():
 def load_minilm(num_labels: int | None = None):
     """The pretrained MiniLM encoder (`BertModel`), or with `num_labels` a
     `BertForSequenceClassification` whose encoder is pretrained and whose head is new."""
-    transformers = _transformers()
+    transformers = hf_classes()
     path = str(minilm_dir())
     if num_labels is None:
         return transformers.BertModel.from_pretrained(path, local_files_only=True)
@@ -50,4 +51,4 @@ def load_minilm(num_labels: int | None = None):
 
 def load_minilm_tokenizer():
     """MiniLM's tokenizer (uncased WordPiece)."""
-    return _transformers().AutoTokenizer.from_pretrained(str(minilm_dir()), local_files_only=True)
+    return hf_classes().AutoTokenizer.from_pretrained(str(minilm_dir()), local_files_only=True)

@@ -60,7 +60,8 @@ def open_session(cfg: RunConfig, index: int = 0) -> Session:
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     settings = read_settings(cfg.search, cfg.to_dict())
     prepared = prepare(cfg)
-    runner = TrialRunner(settings, prepared.dataset, prepared.model, prepared.model_name, cfg.batch_size, cfg.seed)
+    runner = TrialRunner(settings, prepared.dataset, prepared.model, prepared.model_name, cfg.batch_size, cfg.seed,
+                         hf_input_names=cfg.hf_input_names)
     if settings.strategy.needs_grid:
         grid_of(runner.params)  # a range is an error here, before any trial
     dirs = directions(settings.objectives, settings.multi_objective)

@@ -19,8 +19,7 @@ from typing import Any
 import torch
 
 from chop.dataset.info import Dataset, TensorSplit
-from chop.engine.batches import endless_inputs
-from chop.errors import ConfigError
+from chop.ir.inputs import example_batches, example_inputs, trace_input_names
 from chop.search.objectives import Measurement
 from chop.search.settings import SearchSettings
 from chop.search.space import Pipeline, SpaceContext, TrialPlan
@@ -46,14 +45,16 @@ class Rejected(Exception):
     """A point that breaks a constraint; it is not run."""
 
 
-def lift(model, model_name: str | None, dataset: Dataset):
-    """`model` as a MaseGraph with common metadata from a small training batch."""
+def lift(model, model_name: str | None, dataset: Dataset, hf_input_names=None):
+    """`model` as a MaseGraph with common metadata from a small training batch (a Hugging Face
+    model traced with the dataset's inputs, or `hf_input_names`)."""
     from chop.ir import MaseGraph
     from chop.passes.graph.analysis import add_common_metadata_analysis_pass, init_metadata_analysis_pass
 
-    mg = MaseGraph(model, model_name=model_name, dataset_info=dataset.info)
+    mg = MaseGraph(model, hf_input_names=trace_input_names(model, dataset.info, hf_input_names),
+                   model_name=model_name, dataset_info=dataset.info)
     mg, _ = init_metadata_analysis_pass(mg, None)
-    mg, _ = add_common_metadata_analysis_pass(mg, {"dummy_in": dataset.train.inputs(METADATA_BATCH)})
+    mg, _ = add_common_metadata_analysis_pass(mg, {"dummy_in": example_inputs(mg.model, dataset.train, METADATA_BATCH)})
     return mg
 
 
@@ -73,11 +74,11 @@ def _prunable(mg) -> list[str]:
 
 class TrialRunner:
     def __init__(self, settings: SearchSettings, dataset: Dataset, base_model, model_name: str | None,
-                 batch_size: int, run_seed: int = 0):
+                 batch_size: int, run_seed: int = 0, hf_input_names=None):
         self.settings, self.dataset, self.model_name = settings, dataset, model_name
-        self.batch_size, self.run_seed = batch_size, run_seed
+        self.batch_size, self.run_seed, self.hf_input_names = batch_size, run_seed, hf_input_names
         base_model.eval()
-        self.base_graph = lift(base_model, model_name, dataset)
+        self.base_graph = lift(base_model, model_name, dataset, hf_input_names)
         ctx = SpaceContext(
             nodes=[(n.name, n.meta["mase"]["common"].get("mase_op")) for n in self.base_graph.nodes],
             prunable=_prunable(self.base_graph), dataset_info=dataset.info, train_defaults=settings.train)
@@ -104,8 +105,9 @@ class TrialRunner:
 
     def _context(self) -> dict:
         """What `ch transform` gives passes: the same calibration batches for every trial."""
-        return {"dummy_in": self.dataset.train.inputs(METADATA_BATCH),
-                "input_generator": endless_inputs(self.dataset.train, self.batch_size, self.run_seed)}
+        gm = self.base_graph.model
+        return {"dummy_in": example_inputs(gm, self.dataset.train, METADATA_BATCH),
+                "input_generator": example_batches(gm, self.dataset.train, self.batch_size, self.run_seed)}
 
     def build(self, plan: TrialPlan, seed: int, on_epoch: OnEpoch | None = None):
         """The trial's final MaseGraph (pipeline architecture -> train -> passes -> fine-tune)."""
@@ -121,12 +123,12 @@ class TrialRunner:
             model = ARCHITECTURES.get(plan.architecture["family"]).build(values, self.dataset.info)
             step = train_epochs(model, self.dataset.train, plan.train, plan.train["epochs"], seed,
                                 evaluate, on_epoch)
-            mg = lift(model, None, self.dataset)
+            mg = lift(model, None, self.dataset, self.hf_input_names)
         elif plan.train["epochs"] > 0:
             model = copy.deepcopy(self.base_graph.model)
             step = train_epochs(model, self.dataset.train, plan.train, plan.train["epochs"], seed,
                                 evaluate, on_epoch)
-            mg = lift(model, self.model_name, self.dataset)
+            mg = lift(model, self.model_name, self.dataset, self.hf_input_names)
         else:
             mg = self.base_graph  # passes copy it; it is never changed
         passes = plan.passes()
@@ -136,7 +138,7 @@ class TrialRunner:
             mg, _ = run_passes(mg, passes, self._context())
         if plan.train["fine_tune_epochs"] > 0:
             if mg is self.base_graph:
-                mg = lift(copy.deepcopy(self.base_graph.model), self.model_name, self.dataset)
+                mg = lift(copy.deepcopy(self.base_graph.model), self.model_name, self.dataset, self.hf_input_names)
             train_epochs(mg.model, self.dataset.train, plan.train, plan.train["fine_tune_epochs"], seed + 1,
                          evaluate, on_epoch, first_step=step)
         mg.model.eval()
@@ -148,9 +150,6 @@ class TrialRunner:
         if reason:
             raise Rejected(reason)
         plan = self.pipeline.plan(point)
-        if plan.architecture and plan.architecture["family"] == "bert":
-            raise ConfigError("The bert architecture builds and counts, but ch search has no token dataset "
-                              "to evaluate it on yet; search an 'mlp' family or a registered model.")
         with quiet_passes():
             mg = self.build(plan, seed, on_epoch)
             m = Measurement(mg, lambda: evaluate_split(mg.model, self.val), self.latency_input)

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from chop.dataset import get_dataset_info
+from chop.dataset import DatasetInfo, get_dataset_info
 from chop.errors import ConfigError
 from chop.search.architectures import ARCHITECTURES
 from chop.search.space import Pipeline, SpaceContext
@@ -101,3 +101,27 @@ def test_quantize_and_prune_combine_in_pipeline_order():
     p = Pipeline({"prune": {"sparsity": [0.5]}, "quantize": quantize}, ctx())
     kinds = [type(space).__name__ for space in p.spaces]
     assert kinds.index(next(k for k in kinds if "Quant" in k)) < kinds.index(next(k for k in kinds if "Prun" in k))
+
+
+def test_bert_linear_or_identity_per_square_layer():
+    """MASE tutorial 5: each square Linear is kept or replaced by an Identity, one choice each."""
+    pytest.importorskip("transformers")
+    p = Pipeline({"architecture": {"family": "bert", "hidden_size": 32, "num_heads": 2, "num_layers": [1, 2],
+                                   "intermediate_size": 64, "linear_layer_choices": ["linear", "identity"]}},
+                 ctx())
+    names = sorted(param.name for param in p.params)
+    assert len(names) == 1 + 2 * 4 + 1 and "architecture/square_layer_1_value" in names
+    assert "architecture/square_pooler" in names
+    point = {name: "linear" for name in names if "square" in name}
+    point.update({"architecture/num_layers": 1, "architecture/square_layer_0_key": "identity",
+                  "architecture/square_pooler": "identity"})
+    plan = p.plan(point)
+    info = DatasetInfo(name="tok", input_shape=(12,), num_classes=2)
+    model = ARCHITECTURES.get("bert").build({k: v for k, v in plan.architecture.items() if k != "family"}, info)
+    attention = model.bert.encoder.layer[0].attention
+    assert isinstance(attention.self.key, nn.Identity) and isinstance(model.bert.pooler.dense, nn.Identity)
+    assert isinstance(attention.self.query, nn.Linear) and isinstance(attention.output.dense, nn.Linear)
+    assert model.config.vocab_size == 30522 and model.config.max_position_embeddings == 512
+    ids = torch.randint(0, 30522, (3, 12))
+    assert model.eval()(input_ids=ids).logits.shape == (3, 2)
+    assert "must be one of" in p.reject({**point, "architecture/square_pooler": "conv"})

@@ -42,11 +42,16 @@ class MaseGraph:
         model_name: str | None = None,
         dataset_info: DatasetInfo | None = None,
     ):
+        from chop.ir.hf_recipe import hf_model_entry
         from chop.ir.hf_tracer import is_hf_model, trace_hf
 
+        hf_model = None
         if isinstance(model, fx.GraphModule):
             gm = model
         elif hf_input_names is not None or is_hf_model(model):
+            hf_model = hf_model_entry(model)
+            if hf_input_names is None and hf_model is not None:
+                hf_input_names = list(model.dummy_inputs)
             gm = trace_hf(model, hf_input_names, custom_leaf_modules)
         else:
             gm = trace_module(model, cf_args, custom_leaf_modules, custom_leaf_functions)
@@ -58,6 +63,7 @@ class MaseGraph:
             "cf_args": cf_args,
             "custom_leaf_modules": list(custom_leaf_modules or ()),
             "custom_leaf_functions": list(custom_leaf_functions),
+            "hf_model": hf_model,  # class + config of a transformers model: load rebuilds it
         }
         self.applied_passes: list[tuple[str, dict]] = []
 
@@ -109,13 +115,17 @@ class MaseGraph:
         return new
 
     def recipe(self) -> dict:
-        """How to rebuild this graph: the model name, its dataset info, and the transforms."""
-        return {
+        """How to rebuild this graph: the model name (and for a Hugging Face model its class and
+        config), its dataset info, and the transforms."""
+        recipe = {
             "model": self.model_name,
             "dataset_info": self.dataset_info.to_dict() if self.dataset_info is not None else None,
             "hf_input_names": self.trace_options.get("hf_input_names"),
             "passes": [[name, args] for name, args in self.applied_passes],
         }
+        if self.trace_options.get("hf_model") is not None:
+            recipe["hf_model"] = self.trace_options["hf_model"]
+        return recipe
 
     def verify(self) -> None:
         """Raise a ChopError if the metadata is inconsistent (see `chop.ir.verify`)."""
@@ -138,8 +148,9 @@ class MaseGraph:
 
     @classmethod
     def load(cls, directory: str | Path, model: nn.Module | None = None) -> MaseGraph:
-        """Rebuild a saved graph: the model from the registry (or `model`), the recipe's
-        transforms, then the saved weights and metadata."""
+        """Rebuild a saved graph: the model from the registry, from the saved Hugging Face class
+        and config, or `model`; then the recipe's transforms, the saved weights and metadata.
+        The loaded graph is in eval mode (as `from_pretrained` models are)."""
         from chop.ir.serialize import load_graph
 
         return load_graph(directory, model=model)

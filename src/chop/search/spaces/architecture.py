@@ -31,7 +31,7 @@ class ArchitectureSpace(SearchSpace):
                               f"{', '.join(ARCHITECTURES.names())}.")
         self.family = ARCHITECTURES.get(table["family"])
         values: dict[str, Any] = dict(self.family.defaults)
-        for key, raw in table.items():
+        for key, raw in self.family.expand(table).items():
             if key == "family":
                 continue
             if key not in self.family.defaults and not key.startswith(self.family.open_keys or ("\0",)):
