@@ -62,3 +62,27 @@ def test_minilm_l6_keeps_the_pretrained_encoder_and_adds_a_new_head():
     assert model.config.num_labels == 3 and model.config.problem_type == "single_label_classification"
     assert torch.equal(model.bert.encoder.layer[5].output.dense.weight, encoder.encoder.layer[5].output.dense.weight)
     assert model.classifier.out_features == 3
+
+
+def test_any_hugging_face_checkpoint_directory_loads_as_a_classifier(tmp_path):
+    from transformers import BertConfig, BertModel
+
+    from chop.errors import CheckpointError
+    from chop.models.hf import load_pretrained_classifier
+
+    encoder = BertModel(BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                   intermediate_size=32, max_position_embeddings=32))
+    encoder.save_pretrained(tmp_path / "enc")
+    model = load_pretrained_classifier(str(tmp_path / "enc"), 4)
+    assert type(model).__name__ == "BertForSequenceClassification" and model.config.num_labels == 4
+    assert model.config.problem_type == "single_label_classification"
+    assert torch.equal(model.bert.embeddings.word_embeddings.weight, encoder.embeddings.word_embeddings.weight)
+    model.save_pretrained(tmp_path / "cls4")
+    again = load_pretrained_classifier(str(tmp_path / "cls4"), 2)  # another class count: a new head
+    assert again.classifier.out_features == 2
+    with pytest.raises(CheckpointError, match="Cannot load Hugging Face checkpoint 'no-such/model' from the "
+                                              "Hugging Face cache"):
+        load_pretrained_classifier("no-such/model", 2)
+    (tmp_path / "file.bin").write_bytes(b"x")
+    with pytest.raises(CheckpointError, match="is a file"):
+        load_pretrained_classifier(str(tmp_path / "file.bin"), 2)

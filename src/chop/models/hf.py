@@ -52,3 +52,29 @@ def load_minilm(num_labels: int | None = None):
 def load_minilm_tokenizer():
     """MiniLM's tokenizer (uncased WordPiece)."""
     return hf_classes().AutoTokenizer.from_pretrained(str(minilm_dir()), local_files_only=True)
+
+
+def load_pretrained_classifier(name_or_dir: str, num_labels: int):
+    """A sequence classifier from a Hugging Face checkpoint (a local directory, or a hub name from
+    the local cache, or from the hub when it is reachable), with a head of `num_labels` classes
+    (a new head when the checkpoint has none or one of another size). What `--load-type hf` loads."""
+    from chop.errors import CheckpointError
+    from chop.models.text import hub_reachable
+
+    transformers = hf_classes()
+    local = Path(name_or_dir).expanduser()
+    if local.exists() and not local.is_dir():
+        raise CheckpointError(f"--load '{name_or_dir}' is a file; --load-type hf takes a Hugging Face "
+                              f"checkpoint directory (config.json + weights) or a hub name.")
+    source = str(local) if local.is_dir() else name_or_dir
+    offline = local.is_dir() or not hub_reachable()
+    try:
+        model = transformers.AutoModelForSequenceClassification.from_pretrained(
+            source, local_files_only=offline, num_labels=num_labels, ignore_mismatched_sizes=True,
+            problem_type="single_label_classification" if num_labels > 1 else "regression")
+    except (OSError, ValueError, KeyError) as exc:
+        where = "the directory" if local.is_dir() else ("the Hugging Face cache (the hub is not reachable)"
+                                                         if offline else "the Hugging Face hub")
+        first = " ".join(str(exc).split())[:200]
+        raise CheckpointError(f"Cannot load Hugging Face checkpoint '{name_or_dir}' from {where}: {first}") from None
+    return model
