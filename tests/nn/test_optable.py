@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from chop.dataset import get_dataset_info
+from chop.dataset import DATASETS, DatasetInfo, get_dataset_info
 from chop.errors import ConfigError
 from chop.export.lower_ops import LOWERINGS
 from chop.ir import MaseGraph
@@ -65,7 +65,8 @@ def test_ops_that_compute_have_a_cost_formula():
 
 @pytest.mark.parametrize("name", [n for n in MODELS.names() if get_model_info(n).fx_traceable])
 def test_every_node_of_every_registered_model_is_a_known_op(name):
-    info = get_dataset_info(get_model_info(name).default_dataset)
+    default = get_model_info(name).default_dataset
+    info = get_dataset_info(default) if default in DATASETS else DatasetInfo(default, input_shape=(16,), num_classes=2)
     mg = MaseGraph(get_model(name, info), model_name=name, dataset_info=info)
     modules = dict(mg.model.named_modules())
     unknown = [n.name for n in mg.fx_graph.nodes
