@@ -117,3 +117,15 @@ def test_copied_tokenizer_folder_matches_default_ids(tmp_path, minilm):
     assert other.identity == ref.identity  # same tokenizer files, same cache entries
     np.testing.assert_array_equal(encode(TEXTS, load_tokenizer(other), 12)["input_ids"],
                                   encode(TEXTS, tok, 12)["input_ids"])
+
+
+def test_mase_data_module_takes_max_token_len_and_a_tokenizer_object(minilm):
+    from chop.dataset import MaseDataModule
+
+    _, _, reference = minilm
+    dm = MaseDataModule(name="bbc-news", batch_size=8, max_token_len=16, tokenizer=reference)
+    dm.prepare_data()
+    dm.setup()
+    x, y = next(iter(dm.train_dataloader()))
+    assert x["input_ids"].shape == (8, 16) and x["attention_mask"].dtype.is_floating_point is False
+    assert dm.dataset_info.tokenizer == reference.name_or_path and len(y) == 8
