@@ -124,3 +124,39 @@ def test_ch_train_reads_a_csv_named_by_data_dir(tmp_path):
     assert cfg.data_dir == str(path) and cfg.max_token_len == 12
     with pytest.raises(ConfigError, match="is a file"):
         merge({"data_dir": str(tmp_path / "notes.txt")}, {}) if (tmp_path / "notes.txt").write_text("x") else None
+
+
+@pytest.mark.slow
+def test_ch_train_and_test_on_a_user_csv_with_dataset_options(tmp_path, monkeypatch):
+    """Through the CLI: --data-dir names the CSV, [dataset_options] names its columns, and
+    --max-token-len reaches the tokenizer; a bag-of-words model learns the two words apart."""
+    from torch import nn
+
+    from chop.cli import main
+    from chop.models import MODELS, register_model
+
+    class Bag(nn.Module):
+        def __init__(self, vocab, classes):
+            super().__init__()
+            self.emb, self.out = nn.EmbeddingBag(vocab, 16, mode="sum"), nn.Linear(16, classes)
+
+        def forward(self, input_ids, attention_mask):
+            return self.out(self.emb(input_ids, per_sample_weights=attention_mask.float()))
+
+    register_model("text-bag-test", source="user")(lambda info: Bag(info.vocab_size, info.num_classes))
+    try:
+        records = [{"review": r["text"], "verdict": r["label"]} for r in rows(300, ("pos", "neg"))]
+        path = _csv(tmp_path, records, "reviews.csv")
+        toml = tmp_path / "run.toml"
+        toml.write_text('model = "text-bag-test"\ndataset = "text-file"\nproject = "bag"\nreport_to = "none"\n'
+                        'max_epochs = 8\nbatch_size = 16\nlearning_rate = 0.05\n'
+                        '[dataset_options]\ntext_column = "review"\nlabel_column = "verdict"\n')
+        monkeypatch.chdir(tmp_path)
+        common = ["--config", str(toml), "--data-dir", str(path), "--max-token-len", "12"]
+        assert main(["train", *common]) == 0
+        metrics = tmp_path / "mase_output" / "bag" / "software" / "test_metrics.json"
+        assert main(["test", *common, "--load", "mase_output/bag/software/training_ckpts/best.ckpt"]) == 0
+        result = json.loads(metrics.read_text())
+        assert result["test_acc"] > 0.95 and result["test_samples"] == 60
+    finally:
+        MODELS.unregister("text-bag-test")
