@@ -96,6 +96,9 @@ def test_bad_tokenizers_are_one_line(tmp_path):
     (tmp_path / "file.txt").write_text("x")
     with pytest.raises(ConfigError, match="is a file"):
         resolve_tokenizer(str(tmp_path / "file.txt"))
+    with pytest.raises(DataError, match="hub is unreachable") as err:  # tests are offline (conftest)
+        resolve_tokenizer("bert-base-uncased")
+    assert "\n" not in str(err.value)
     for bad in (0, 1, -5, True, 10**6, "64", 3.5):
         with pytest.raises(ConfigError, match="max_token_len"):
             check_max_token_len(bad)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from chop.dataset import download as net
 from chop.dataset.packaged import packaged_path
 from chop.errors import ConfigError, DataError
 
@@ -85,6 +86,13 @@ def resolve_tokenizer(name=None) -> TokenizerRef:
         return TokenizerRef(str(folder), str(folder.resolve()), _hash_folder(folder))
     if folder.exists():
         raise ConfigError(f"tokenizer '{name}' is a file; give the folder that holds the tokenizer's files.")
+    if not net.hub_offline():  # fail in seconds, not after the hub client's retries
+        try:
+            net.probe(net.HF_HUB)
+        except net.DownloadError as e:
+            raise DataError(f"Tokenizer '{name}' is not a folder and the Hugging Face hub is unreachable ({e}); "
+                            f"give the folder of a tokenizer saved with save_pretrained(), or set "
+                            f"HF_HUB_OFFLINE=1 to use your Hugging Face cache.") from None
     tokenizer = load_tokenizer(TokenizerRef(name, name, "", local=False))
     return TokenizerRef(name, name, _content_hash(tokenizer), local=False, loaded=tokenizer)
 
