@@ -77,6 +77,7 @@ def test_probe_failure_skips_the_slow_retries(monkeypatch):
         raise download.DownloadError("cannot reach huggingface.co")
 
     monkeypatch.setattr(download, "probe", unreachable)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)  # conftest's; a user without it is probed
     monkeypatch.setattr(datasets, "load_dataset", lambda *a, **k: pytest.fail("no hub call after a failed probe"))
     with pytest.raises(download.DownloadError, match="cannot reach"):
         REAL_FETCH("stanfordnlp/imdb", None)
