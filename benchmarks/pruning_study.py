@@ -44,6 +44,13 @@ def effective_sparsity(model) -> float:
     return 1.0 - sum(int(m.sum()) for m in masks) / total if total else 0.0
 
 
+def sparsity_list(text: str) -> list[float]:
+    lo, sep, hi = text.partition("-")
+    if sep:
+        return [round(0.1 * i, 1) for i in range(round(float(lo) * 10), round(float(hi) * 10) + 1)]
+    return [float(s) for s in text.split(",")]
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", default="mlp")
@@ -52,6 +59,7 @@ def main() -> None:
     p.add_argument("--retrain-epochs", type=int, default=1)
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--sparsities", default="0.1-0.9", help="0.1-0.9 (steps of 0.1) or a list such as 0.2,0.5,0.9")
     p.add_argument("--retrain-steps", type=int, default=-1, help="cap retraining at this many steps")
     p.add_argument("--max-token-len", type=int, default=None, help="text datasets: tokens per example")
     p.add_argument("--out", default="mase_output/pruning_study")
@@ -68,7 +76,7 @@ def main() -> None:
     keep = classifier_name(base)
 
     rows = []
-    for sparsity in [round(0.1 * i, 1) for i in range(1, 10)]:
+    for sparsity in sparsity_list(a.sparsities):
         for method in METHODS:
             mg, _ = prune_transform_pass(base, {"seed": 0, "weight": {
                 "method": method, "scope": "local", "granularity": "elementwise",

@@ -52,7 +52,7 @@ FLAGS: list[tuple[str, str, Any, str]] = [
     ("--report-to", "report_to", str, "tensorboard, csv, wandb or none (comma-separated)"),
     ("--log-every-n-steps", "log_every_n_steps", int, "steps between logged training losses"),
     ("--data-dir", "data_dir", str, "folder holding the dataset's raw files (text-file: the .csv/.json/.parquet file)"),
-    ("--max-token-len", "max_token_len", int, "text datasets: tokens per text, padded or truncated (default 128)"),
+    ("--max-token-len", "max_token_len", int, "text datasets: tokens per text, padded or truncated (default: a loaded checkpoint's, else 128)"),
     ("--model-file", "model_files", str, "a Python file registering models (repeatable)"),
 ]
 ALIASES = {"--cpu": "--num-workers", "--devices": "--num-devices", "--lr": "--learning-rate"}

@@ -141,7 +141,9 @@ class RunConfig:
     log_every_n_steps: int = 50
     debug: bool = False
     data_dir: str | None = None
-    max_token_len: int = 128  # text datasets: tokens per text (padded / truncated), as MASE's --max-token-len
+    # text datasets: tokens per text (padded / truncated), as MASE's --max-token-len; None: the
+    # length a loaded checkpoint was trained on, else the dataset's default (128)
+    max_token_len: int | None = None
     dataset_options: dict[str, Any] = field(default_factory=dict)  # the loader's options ([dataset_options])
     model_files: list[str] = field(default_factory=list)
     hf_input_names: list[str] | None = None  # a Hugging Face model's graph inputs (default: the dataset's)
@@ -329,7 +331,7 @@ DATA_FILE_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".parquet", ".csv.gz", 
 
 def _check_data_options(cfg: RunConfig) -> None:
     """`max_token_len` in range, and given once (not also inside `[dataset_options]`)."""
-    if not 2 <= cfg.max_token_len <= MAX_TOKEN_LEN:
+    if cfg.max_token_len is not None and not 2 <= cfg.max_token_len <= MAX_TOKEN_LEN:
         raise ConfigError(f"max_token_len must be from 2 to {MAX_TOKEN_LEN}, got {cfg.max_token_len}.")
     if "max_token_len" in cfg.dataset_options:
         raise ConfigError("[dataset_options] max_token_len: write it as the top-level key max_token_len "

@@ -114,3 +114,19 @@ def test_corrupt_jsc_file_is_one_line(tmp_path, jsc_data_dir, capsys):
     code = main(["train", "jsc-tiny", "jsc", "--project-dir", str(tmp_path)])
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and ".z" in err
+
+
+def test_text_model_tested_at_the_length_it_was_trained_on(tmp_path, capsys, caplog):
+    """`ch test --load CKPT` of a text model without --max-token-len uses the checkpoint's length,
+    and building a model whose weights a checkpoint replaces fetches and announces no weights."""
+    options = tmp_path / "rows.toml"
+    options.write_text("[dataset_options]\nmax_rows = 300\n")
+    assert main(["train", "bert-tiny", "tweets", "--config", str(options), "--max-token-len", "16",
+                 "--max-steps", "2", "--max-epochs", "1", "--batch-size", "16", "--project-dir", str(tmp_path),
+                 "--project", "t", "--report-to", "none"]) == 0
+    best = tmp_path / "t" / "software" / "training_ckpts" / "best.ckpt"
+    caplog.clear()
+    assert main(["test", "--load", str(best), "--config", str(options)]) == 0
+    metrics = json.loads((tmp_path / "t" / "software" / "test_metrics.json").read_text())
+    assert metrics["model"] == "bert-tiny" and metrics["test_samples"] > 0
+    assert "checkpoint's 16 tokens" in caplog.text and "RANDOM" not in caplog.text

@@ -3,6 +3,7 @@ and `--load` weights (or a transformed graph) loaded. Shared by the actions and 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -10,11 +11,12 @@ import torch
 from torch import nn
 
 from chop.config import RunConfig
-from chop.dataset import DATASETS, Dataset, get_dataset
+from chop.dataset import DATASETS, Dataset, DatasetInfo, get_dataset
 from chop.dataset.registry import run_options
 from chop.engine.checkpoint import check_fits, load_weights, read_checkpoint, weights_of
 from chop.engine.model_hint import unknown_model_error
 from chop.ir import MaseGraph
+from chop.models.weights_follow import weights_follow
 from chop.models import MODELS, get_model, import_model_file, resolve_model_name
 from chop.passes.replay import graph_from_recipe
 
@@ -47,17 +49,20 @@ def prepare(cfg: RunConfig, checkpoint: dict | None = None) -> Prepared:
     if model_name not in MODELS:
         raise unknown_model_error(model_name, MODELS.names(), cfg.load_name)
     DATASETS.get(cfg.dataset)  # name errors before any work
+    if cfg.load_name and cfg.load_type != "mg" and checkpoint is None:
+        checkpoint = read_checkpoint(cfg.load_name)
     log.info("Initialising dataset '%s'...", cfg.dataset)
-    dataset = get_dataset(cfg.dataset, data_dir=cfg.data_dir, **run_options(cfg.dataset, cfg.max_token_len, cfg.dataset_options))
+    token_len = saved_token_len(cfg, checkpoint)
+    dataset = get_dataset(cfg.dataset, data_dir=cfg.data_dir,
+                          **run_options(cfg.dataset, token_len, cfg.dataset_options))
     log.info("Initialising model '%s'...", model_name)
     torch.manual_seed(cfg.seed)
     if cfg.load_name and cfg.load_type == "mg":
         return _prepare_graph(cfg, model_name, dataset)
     recipe = None
-    model = get_model(model_name, dataset.info)
+    with weights_follow() if checkpoint is not None else contextlib.nullcontext():
+        model = get_model(model_name, dataset.info)
     if cfg.load_name:
-        if checkpoint is None:
-            checkpoint = read_checkpoint(cfg.load_name)
         check_fits(checkpoint, model_name, dataset.info, cfg.load_name)
         recipe = checkpoint.get("recipe")
         if recipe:
@@ -65,6 +70,26 @@ def prepare(cfg: RunConfig, checkpoint: dict | None = None) -> Prepared:
         load_weights(model, weights_of(checkpoint, cfg.load_type, cfg.load_name), cfg.load_name)
         log.info("Loaded weights from '%s'.", cfg.load_name)
     return Prepared(model_name, dataset, model, checkpoint, recipe)
+
+
+def saved_token_len(cfg: RunConfig, checkpoint: dict | None) -> int | None:
+    """`--max-token-len`, or when not given and the run loads a text model trained on this
+    dataset, the length it was trained on (a model trained on 64 tokens is tested on 64)."""
+    if cfg.max_token_len is not None or not cfg.load_name or not DATASETS.get(cfg.dataset).info.is_text:
+        return cfg.max_token_len
+    if cfg.load_type == "mg":
+        from chop.ir.serialize import read_recipe
+
+        saved = read_recipe(cfg.load_name).get("dataset_info")
+    else:
+        saved = checkpoint.get("dataset_info") if isinstance(checkpoint, dict) else None
+    if saved is None:
+        return None
+    info = DatasetInfo.from_saved(saved, cfg.load_name)
+    if info.name == cfg.dataset and info.is_text and len(info.input_shape) == 1:
+        log.info("Using the checkpoint's %d tokens per text (--max-token-len to change it).", info.input_shape[0])
+        return info.input_shape[0]
+    return None
 
 
 def _prepare_graph(cfg: RunConfig, model_name: str, dataset: Dataset) -> Prepared:

@@ -14,6 +14,7 @@ Both take the vocabulary size (`vocab_size`, default BERT's 30,522), the sequenc
 from __future__ import annotations
 
 import logging
+import functools
 import os
 import socket
 
@@ -22,6 +23,7 @@ from torch import nn
 from chop.dataset.info import DatasetInfo
 from chop.errors import ConfigError
 from chop.models.hf import hf_classes, load_minilm
+from chop.models.weights_follow import weights_will_follow
 from chop.models.registry import register_model
 
 log = logging.getLogger("chop")
@@ -61,10 +63,12 @@ def _say_once(key: str, message: str, *args) -> None:
         log.warning(message, *args)
 
 
+@functools.lru_cache(maxsize=None)
 def hub_reachable(host: str = "huggingface.co", timeout: float = 2.0) -> bool:
     """True when downloads may be tried: not offline by the usual variables, and the hub answers.
 
-    transformers alone retries for ~45 s before giving up on a machine without network.
+    transformers alone retries for ~45 s before giving up on a machine without network. Asked
+    once per process (search trials build many models).
     """
     if any(os.environ.get(v, "").strip().lower() in ("1", "true", "yes", "on")
            for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")):
@@ -94,7 +98,9 @@ def _pretrained_bert_tiny(labels: int):
                 description="2-layer 128-wide BERT (prajjwal1/bert-tiny's shape)")
 def bert_tiny(info: DatasetInfo) -> nn.Module:
     labels, length, vocab = num_labels(info, "bert-tiny"), sequence_length(info, "bert-tiny"), vocab_size(info)
-    if vocab == BERT_VOCAB:
+    if weights_will_follow():
+        pass  # a checkpoint replaces every weight: no download, nothing to say about them
+    elif vocab == BERT_VOCAB:
         model = _pretrained_bert_tiny(labels)
         if model is not None:
             _say_once("bert-tiny-hub", "bert-tiny: pretrained weights from %s, new %d-class head.",
