@@ -20,14 +20,13 @@ from lightning_fabric import Fabric
 
 from chop import MaseGraph
 from chop.dataset import get_dataset
-from chop.models import get_model
 from chop.passes.graph import (
     add_common_metadata_analysis_pass,
     init_metadata_analysis_pass,
     prune_transform_pass,
 )
 from chop.passes.graph.transforms.prune.select import prunable_nodes
-from study_common import dataset_options, pyplot, test_acc, train, write_csv
+from study_common import base_model, dataset_options, pyplot, test_acc, train, write_csv
 
 METHODS = ("random", "l1-norm")
 
@@ -58,6 +57,7 @@ def main() -> None:
     p.add_argument("--base-epochs", type=int, default=5)
     p.add_argument("--retrain-epochs", type=int, default=1)
     p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--load", default=None, help="start from this ch train checkpoint instead of training")
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--sparsities", default="0.1-0.9", help="0.1-0.9 (steps of 0.1) or a list such as 0.2,0.5,0.9")
     p.add_argument("--retrain-steps", type=int, default=-1, help="cap retraining at this many steps")
@@ -68,7 +68,7 @@ def main() -> None:
     torch.manual_seed(0)
     data = get_dataset(a.dataset, **dataset_options(a))
     fabric = Fabric(accelerator="cpu", devices=1)
-    model = train(fabric, get_model(a.model, data.info), data, a.base_epochs, a.lr, a.batch_size)
+    model = base_model(fabric, a, data)
     float_acc = test_acc(fabric, model, data)
     base = MaseGraph(model.module, model_name=a.model, dataset_info=data.info)
     base, _ = init_metadata_analysis_pass(base, None)

@@ -29,13 +29,12 @@ from chop import MaseGraph
 from chop.dataset import get_dataset
 from chop.engine.batches import endless_inputs
 from chop.errors import DataError
-from chop.models import get_model
 from chop.passes.graph import (
     add_common_metadata_analysis_pass,
     init_metadata_analysis_pass,
     quantize_transform_pass,
 )
-from study_common import dataset_options, pyplot, test_acc, train, write_csv
+from study_common import base_model, dataset_options, pyplot, test_acc, train, write_csv
 
 
 def load_data(name: str, **options):
@@ -75,6 +74,7 @@ def main() -> None:
     p.add_argument("--base-epochs", type=int, default=5)
     p.add_argument("--qat-epochs", type=int, default=1)
     p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--load", default=None, help="start from this ch train checkpoint instead of training")
     p.add_argument("--lr", type=float, default=1e-3, help="base training rate")
     p.add_argument("--qat-lr", type=float, default=1e-4)
     p.add_argument("--qat-steps", type=int, default=-1, help="cap QAT (and the float fine-tune) at this many steps")
@@ -87,7 +87,7 @@ def main() -> None:
     torch.manual_seed(0)
     data, source = load_data(a.dataset, **dataset_options(a))
     fabric = Fabric(accelerator="cpu", devices=1)
-    model = train(fabric, get_model(a.model, data.info), data, a.base_epochs, a.lr, a.batch_size)
+    model = base_model(fabric, a, data)
     float_acc = test_acc(fabric, model, data)
     # The fair reference for QAT: the float model fine-tuned just as long at the same rate.
     tuned = train(fabric, copy.deepcopy(model.module), data, a.qat_epochs, a.qat_lr, a.batch_size, a.qat_steps)

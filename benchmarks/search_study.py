@@ -70,7 +70,9 @@ def compare_samplers(out: Path, ckpt: Path, trials: int, seeds: int) -> dict[str
     return curves
 
 
-def write_sampler_outputs(out: Path, curves: dict[str, list[list[float]]]) -> None:
+def write_sampler_outputs(out: Path, curves: dict[str, list[list[float]]],
+                          ylabel: str = "best accuracy - 0.5 BitOPs/float (mean over seeds)",
+                          title: str = "Samplers on a mixed-precision search") -> None:
     from chop.search.plots import plot_curves
 
     mean = {}
@@ -78,8 +80,7 @@ def write_sampler_outputs(out: Path, curves: dict[str, list[list[float]]]) -> No
         length = min(len(c) for c in runs)
         ys = [statistics.mean(c[i] for c in runs) for i in range(length)]
         mean[sampler] = (list(range(1, length + 1)), ys)
-    plot_curves(mean, out / "samplers.png", "best accuracy - 0.5 BitOPs/float (mean over seeds)",
-                f"Samplers on a mixed-precision search ({len(next(iter(curves.values())))} seeds)",
+    plot_curves(mean, out / "samplers.png", ylabel, f"{title} ({len(next(iter(curves.values())))} seeds)",
                 xlabel="evaluated trials")
     length = min(len(x) for x, _ in mean.values())
     marks = sorted({m for m in (1, 5, 10, 20, 40, 80) if m <= length} | {length})

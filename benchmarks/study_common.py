@@ -28,6 +28,23 @@ def train(fabric, model, data, epochs: int, lr: float, batch_size: int, max_step
     return model
 
 
+def base_model(fabric, args, data):
+    """The float model the study starts from: `--load CKPT` (a `ch train` checkpoint) set up with
+    `fabric`, or `args.model` trained `--base-epochs` epochs."""
+    from chop.engine.checkpoint import check_fits, load_weights, read_checkpoint, weights_of
+    from chop.models import get_model
+    from chop.models.weights_follow import weights_follow
+
+    if not getattr(args, "load", None):
+        return train(fabric, get_model(args.model, data.info), data, args.base_epochs, args.lr, args.batch_size)
+    ckpt = read_checkpoint(args.load)
+    check_fits(ckpt, args.model, data.info, args.load)
+    with weights_follow():
+        model = get_model(args.model, data.info)
+    load_weights(model, weights_of(ckpt, "pl", args.load), args.load)
+    return fabric.setup_module(model)
+
+
 def test_acc(fabric, model, data) -> float:
     return evaluate(fabric, model, TensorBatches(data.test, eval_batch_size(data.test)))["acc"]
 
