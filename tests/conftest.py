@@ -166,3 +166,33 @@ def jsc_data_dir(tmp_path, monkeypatch) -> Path:
     write_jsc_h5(root / "jsc" / JSC_H5_FILE)
     monkeypatch.setenv("MACHOP_DATA_DIR", str(root))
     return root
+
+
+# ---------------------------------------------------------------------------------------------
+# Text examples on a small slice
+# ---------------------------------------------------------------------------------------------
+
+def small_text_slice(config: Path, tmp_path: Path, rows: int = 240, tokens: int = 16,
+                     n_trials: int = 2) -> Path:
+    """`config` itself, or for an example on a text dataset a copy that runs in seconds: `rows`
+    stratified rows of `tokens` tokens and at most `n_trials` search trials (the README runs the
+    full set)."""
+    import tomllib
+
+    import tomli_w
+
+    from chop.dataset import DATASETS
+
+    table = tomllib.loads(config.read_text())
+    dataset = table.get("dataset")
+    if dataset not in DATASETS or not DATASETS.get(dataset).info.input_names:
+        return config
+    table["max_token_len"] = tokens
+    table.setdefault("dataset_options", {})["max_rows"] = rows
+    strategy = table.get("search", {}).get("strategy")
+    if strategy is not None:
+        strategy["n_trials"] = min(strategy.get("n_trials", n_trials), n_trials)
+        strategy.pop("eval_samples", None)
+    sliced = tmp_path / f"{config.stem}.slice.toml"
+    sliced.write_bytes(tomli_w.dumps(table).encode())
+    return sliced

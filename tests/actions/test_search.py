@@ -7,6 +7,7 @@ import pytest
 import tomli_w
 
 from chop.cli import main, parse_config
+from conftest import small_text_slice
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "configs" / "examples").glob("*search*.toml"))
@@ -19,7 +20,7 @@ def search(tmp_path, config, *extra):
 
 @pytest.mark.parametrize("config", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_every_search_example_runs(tmp_path, jsc_data_dir, config):
-    assert search(tmp_path, config, "--project", "ex") == 0
+    assert search(tmp_path, small_text_slice(config, tmp_path), "--project", "ex") == 0
     out = tmp_path / "ex" / "software" / "search_ckpts"
     best = json.loads((out / "best.json").read_text())
     records = json.loads((out / "trials.json").read_text())

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from chop.cli import main
+from conftest import small_text_slice
 
 ROOT = Path(__file__).resolve().parents[2]
 # Every example with passes (the *search* examples are run by tests/actions/test_search.py).
@@ -20,7 +21,7 @@ def transform(tmp_path, config, *extra):
 
 @pytest.mark.parametrize("config", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_every_example_config_runs(tmp_path, jsc_data_dir, config):
-    assert transform(tmp_path, config, "--project", "ex") == 0
+    assert transform(tmp_path, small_text_slice(config, tmp_path), "--project", "ex") == 0
     out = tmp_path / "ex" / "software" / "transform"
     summary = json.loads((out / "transform_summary.json").read_text())
     assert (out / "transformed_ckpt" / "recipe.json").exists()

@@ -35,6 +35,7 @@ class Architecture:
     open_keys: tuple[str, ...] = ()  # key prefixes accepted besides the defaults (e.g. "width_")
     #: Rewrites the TOML table before it is read (one key standing for many, e.g. per-layer choices).
     expand: Callable[[Mapping[str, Any]], dict[str, Any]] = field(default=lambda table: dict(table))
+    needs_text: bool = False  # built for token inputs (input_ids), not feature tensors
 
 
 ARCHITECTURES: Registry[Architecture] = Registry("architecture family")
@@ -162,4 +163,4 @@ def _build_bert(values: Mapping[str, Any], info) -> nn.Module:
 ARCHITECTURES.register("bert", Architecture(
     "bert", {"hidden_size": 128, "num_layers": 2, "num_heads": 2, "intermediate_size": 512,
              "vocab_size": 0, "max_length": 0}, _build_bert, _check_bert,
-    open_keys=("square_",), expand=_expand_bert))
+    open_keys=("square_",), expand=_expand_bert, needs_text=True))

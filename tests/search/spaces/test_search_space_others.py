@@ -10,6 +10,7 @@ from chop.search.architectures import ARCHITECTURES
 from chop.search.space import Pipeline, SpaceContext
 
 PRUNABLE = ["seq_blocks_2", "seq_blocks_4", "seq_blocks_6"]
+TOKENS = DatasetInfo(name="tok", input_shape=(12,), num_classes=3, input_names=("input_ids", "attention_mask"))
 
 
 def ctx(**kw):
@@ -82,15 +83,15 @@ def test_bert_family_choices_change_the_model():
     pytest.importorskip("transformers")
     p = Pipeline({"architecture": {"family": "bert", "hidden_size": [32, 64], "num_heads": [2, 3],
                                    "num_layers": [1, 2], "intermediate_size": [64], "vocab_size": 100,
-                                   "max_length": 16}}, ctx())
+                                   "max_length": 16}}, SpaceContext(dataset_info=TOKENS))
     assert "not a multiple" in p.reject({"architecture/hidden_size": 32, "architecture/num_heads": 3,
                                           "architecture/num_layers": 1})
     sizes = {}
     for hidden, layers in ((32, 1), (64, 1), (32, 2)):
         plan = p.plan({"architecture/hidden_size": hidden, "architecture/num_heads": 2, "architecture/num_layers": layers})
         model = ARCHITECTURES.get("bert").build({k: v for k, v in plan.architecture.items() if k != "family"},
-                                                get_dataset_info("toy"))
-        assert (model.config.hidden_size, model.config.num_hidden_layers, model.config.num_labels) == (hidden, layers, 5)
+                                                TOKENS)
+        assert (model.config.hidden_size, model.config.num_hidden_layers, model.config.num_labels) == (hidden, layers, 3)
         sizes[(hidden, layers)] = sum(q.numel() for q in model.parameters())
     assert len(set(sizes.values())) == 3
 
@@ -108,7 +109,7 @@ def test_bert_linear_or_identity_per_square_layer():
     pytest.importorskip("transformers")
     p = Pipeline({"architecture": {"family": "bert", "hidden_size": 32, "num_heads": 2, "num_layers": [1, 2],
                                    "intermediate_size": 64, "linear_layer_choices": ["linear", "identity"]}},
-                 ctx())
+                 SpaceContext(dataset_info=TOKENS))
     names = sorted(param.name for param in p.params)
     assert len(names) == 1 + 2 * 4 + 1 and "architecture/square_layer_1_value" in names
     assert "architecture/square_pooler" in names
@@ -116,12 +117,13 @@ def test_bert_linear_or_identity_per_square_layer():
     point.update({"architecture/num_layers": 1, "architecture/square_layer_0_key": "identity",
                   "architecture/square_pooler": "identity"})
     plan = p.plan(point)
-    info = DatasetInfo(name="tok", input_shape=(12,), num_classes=2)
-    model = ARCHITECTURES.get("bert").build({k: v for k, v in plan.architecture.items() if k != "family"}, info)
+    model = ARCHITECTURES.get("bert").build({k: v for k, v in plan.architecture.items() if k != "family"}, TOKENS)
     attention = model.bert.encoder.layer[0].attention
     assert isinstance(attention.self.key, nn.Identity) and isinstance(model.bert.pooler.dense, nn.Identity)
     assert isinstance(attention.self.query, nn.Linear) and isinstance(attention.output.dense, nn.Linear)
     assert model.config.vocab_size == 30522 and model.config.max_position_embeddings == 512
     ids = torch.randint(0, 30522, (3, 12))
-    assert model.eval()(input_ids=ids).logits.shape == (3, 2)
+    assert model.eval()(input_ids=ids).logits.shape == (3, 3)
     assert "must be one of" in p.reject({**point, "architecture/square_pooler": "conv"})
+    with pytest.raises(ConfigError, match="family 'bert' takes token inputs, but dataset 'toy'"):
+        Pipeline({"architecture": {"family": "bert"}}, ctx())

@@ -30,6 +30,11 @@ class ArchitectureSpace(SearchSpace):
             raise ConfigError("[search.search_space.architecture] needs 'family', one of "
                               f"{', '.join(ARCHITECTURES.names())}.")
         self.family = ARCHITECTURES.get(table["family"])
+        info = ctx.dataset_info
+        if self.family.needs_text and info is not None and not getattr(info, "input_names", ()):
+            raise ConfigError(f"[search.search_space.architecture] family '{self.family.name}' takes token "
+                              f"inputs, but dataset '{info.name}' has feature tensors; choose a text dataset "
+                              f"(e.g. tweets) or the 'mlp' family.")
         values: dict[str, Any] = dict(self.family.defaults)
         for key, raw in self.family.expand(table).items():
             if key == "family":
