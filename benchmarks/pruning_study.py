@@ -26,7 +26,7 @@ from chop.passes.graph import (
     prune_transform_pass,
 )
 from chop.passes.graph.transforms.prune.select import prunable_nodes
-from study_common import base_model, dataset_options, pyplot, test_acc, train, write_csv
+from study_common import base_model, describe_base, describe_tuning, dataset_options, pyplot, test_acc, train, write_csv
 
 METHODS = ("random", "l1-norm")
 
@@ -87,13 +87,13 @@ def main() -> None:
             rows.append({"sparsity": sparsity, "method": method, "pruned": pruned, "retrained": retrained,
                          "measured_sparsity": effective_sparsity(retrained_model.module)})
             print(f"sparsity {sparsity:.1f} {method:8s}: after pruning {pruned:.4f}  "
-                  f"after {a.retrain_epochs} epoch retraining {retrained:.4f}", flush=True)
+                  f"after {describe_tuning(a.retrain_epochs, a.retrain_steps)} retraining {retrained:.4f}", flush=True)
     wall = time.perf_counter() - started
 
     out = Path(a.out) / f"{a.model}_{a.dataset}"
     out.mkdir(parents=True, exist_ok=True)
     write_csv(rows, out / "pruning.csv")
-    print(f"\n{a.model} on {a.dataset}: float test accuracy {float_acc:.4f} after {a.base_epochs} epochs; "
+    print(f"\n{a.model} on {a.dataset}: float test accuracy {float_acc:.4f} {describe_base(a)}; "
           f"classifier '{keep}' unpruned; wall time {wall:.0f} s")
     print("| sparsity | random: pruned | random: retrained | l1-norm: pruned | l1-norm: retrained |")
     print("|---:|---:|---:|---:|---:|")
@@ -110,7 +110,7 @@ def main() -> None:
         ax.plot(sparsities, [by[(s, method)]["pruned"] for s in sparsities], "o--", color=color,
                 label=f"{method}, after pruning")
         ax.plot(sparsities, [by[(s, method)]["retrained"] for s in sparsities], "s-", color=color,
-                label=f"{method}, retrained {a.retrain_epochs} epoch")
+                label=f"{method}, retrained {describe_tuning(a.retrain_epochs, a.retrain_steps)}")
     ax.axhline(float_acc, color="gray", ls=":", label="dense float")
     ax.set(xlabel="weight sparsity", ylabel="test accuracy", title=f"Pruning {a.model} on {a.dataset}")
     ax.grid(alpha=0.3)

@@ -34,7 +34,7 @@ from chop.passes.graph import (
     init_metadata_analysis_pass,
     quantize_transform_pass,
 )
-from study_common import base_model, dataset_options, pyplot, test_acc, train, write_csv
+from study_common import base_model, describe_base, dataset_options, pyplot, test_acc, train, write_csv
 
 
 def load_data(name: str, **options):
@@ -110,7 +110,7 @@ def main() -> None:
     out = Path(a.out) / f"{a.model}_{a.dataset}"
     out.mkdir(parents=True, exist_ok=True)
     write_csv(rows, out / "sweep.csv")
-    print(f"\n{a.model} on {a.dataset} ({source}); test accuracy; base {a.base_epochs} epochs, "
+    print(f"\n{a.model} on {a.dataset} ({source}); test accuracy; base {describe_base(a)}, "
           f"QAT {a.qat_epochs} epoch(s) (at most {a.qat_steps} steps) at lr {a.qat_lr}; "
           f"{time.perf_counter() - started:.0f} s in all")
     print("| width | PTQ | float | QAT | float tuned as long |\n|---:|---:|---:|---:|---:|")

@@ -75,3 +75,13 @@ def pyplot():
         print("matplotlib not installed: no plot (pip install 'machop[plot]')")
         return None
     return plt
+
+
+def describe_base(args) -> str:
+    """How the float model came about, for the study's printed summary."""
+    return f"loaded from {args.load}" if getattr(args, "load", None) else f"after {args.base_epochs} epochs"
+
+
+def describe_tuning(epochs: int, steps: int) -> str:
+    """'1 epoch', or '40 steps' when a step cap shortens it."""
+    return f"{steps} steps" if steps and steps > 0 else f"{epochs} epoch{'s' if epochs != 1 else ''}"

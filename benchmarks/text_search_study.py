@@ -45,25 +45,25 @@ def best_curve(trials_json: str) -> list[float]:
     return [max(done[: i + 1]) for i in range(len(done))]
 
 
-def compare_samplers(out: Path, trials: int, seeds: int, rows: int) -> dict[str, list[list[float]]]:
+def compare_samplers(out: Path, toml: Path, trials: int, seeds: int, rows: int) -> dict[str, list[list[float]]]:
     from chop.search import run_search
 
     curves: dict[str, list[list[float]]] = {}
     for sampler in SAMPLERS:
         for seed in range(seeds):
             started = time.perf_counter()
-            summary = run_search(config(ARCH_TOML, out, f"arch-{sampler}-{seed}",
-                                        {"name": sampler, "n_trials": trials, "seed": seed}, rows))
+            summary = run_search(config(toml, out, f"arch-{sampler}-{seed}",
+                                        {"name": sampler, "n_trials": trials}, rows, seed=seed))
             curves.setdefault(sampler, []).append(best_curve(summary["trials_json"]))
             print(f"{sampler} seed {seed}: best {curves[sampler][-1][-1]:.4f} "
                   f"({time.perf_counter() - started:.0f} s)", flush=True)
     return curves
 
 
-def pareto(out: Path, ckpt: str, trials: int, rows: int) -> None:
+def pareto(out: Path, toml: Path, ckpt: str, trials: int, rows: int) -> None:
     from chop.search import run_search
 
-    cfg = config(PIPELINE_TOML, out, "pipeline", {"name": "nsga2", "n_trials": trials, "multi_objective": True},
+    cfg = config(toml, out, "pipeline", {"name": "nsga2", "n_trials": trials, "multi_objective": True},
                  rows, load_name=ckpt, load_type="pl")
     cfg.search["objectives"] = ["accuracy", "bitops"]
     summary = run_search(cfg)
@@ -89,17 +89,19 @@ def main() -> None:
     p.add_argument("--rows", type=int, default=2000, help="tweets sampled (stratified) for the searches")
     p.add_argument("--out", default="mase_output/text_search_study")
     p.add_argument("--skip-samplers", action="store_true")
+    p.add_argument("--arch-config", default=str(ARCH_TOML))
+    p.add_argument("--pipeline-config", default=str(PIPELINE_TOML))
     a = p.parse_args()
     logging.getLogger("chop").setLevel(logging.WARNING)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     if not a.skip_samplers:
-        write_sampler_outputs(out, compare_samplers(out, a.trials, a.seeds, a.rows),
+        write_sampler_outputs(out, compare_samplers(out, Path(a.arch_config), a.trials, a.seeds, a.rows),
                               ylabel="best validation accuracy (mean over seeds)",
                               title="Samplers on a BERT architecture search, tweets")
         print((out / "samplers.md").read_text())
-    pareto(out, a.load, a.pareto_trials, a.rows)
+    pareto(out, Path(a.pipeline_config), a.load, a.pareto_trials, a.rows)
     print((out / "pareto.md").read_text())
     print(f"study took {time.perf_counter() - start:.0f} s; figures in {out}")
 

@@ -130,3 +130,5 @@ def test_text_model_tested_at_the_length_it_was_trained_on(tmp_path, capsys, cap
     metrics = json.loads((tmp_path / "t" / "software" / "test_metrics.json").read_text())
     assert metrics["model"] == "bert-tiny" and metrics["test_samples"] > 0
     assert "checkpoint's 16 tokens" in caplog.text and "RANDOM" not in caplog.text
+    assert main(["test", "--load", str(best), "--config", str(options), "--max-token-len", "20"]) == 2
+    assert "use --max-token-len 16" in capsys.readouterr().err

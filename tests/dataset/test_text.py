@@ -80,7 +80,7 @@ def test_max_token_len_reaches_text_loaders_only():
     assert run_options("tweets", 64) == {"max_token_len": 64}
     assert run_options("jsc", 64) == {}
     assert merge({"max_token_len": 32}, {}).max_token_len == 32
-    assert merge({}, {}).max_token_len == 128
+    assert merge({}, {}).max_token_len is None  # unset: a loaded checkpoint's length, else the loader's 128
     for bad in (0, 1, 100_000):
         with pytest.raises(ConfigError, match="max_token_len"):
             merge({"max_token_len": bad}, {})

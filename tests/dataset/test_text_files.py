@@ -77,7 +77,8 @@ def test_columns_classes_and_integer_labels(tmp_path):
     from chop.dataset.registry import run_options
 
     assert run_options("text-file", cfg.max_token_len, cfg.dataset_options) == {
-        "text_column": "review", "label_column": "stars", "max_token_len": 128}
+        "text_column": "review", "label_column": "stars"}  # no --max-token-len: the loader's default
+    assert run_options("text-file", 96, cfg.dataset_options)["max_token_len"] == 96
 
 
 @pytest.mark.parametrize("content, match", [

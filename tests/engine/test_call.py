@@ -130,3 +130,13 @@ def test_dataset_from_named_input_tensors():
     del tensors["val_attention_mask"]
     with pytest.raises(ChopError, match="val split has attention_mask"):
         dataset_from_tensors(info, tensors)
+
+
+def test_sample_is_a_fair_seeded_subset_of_a_label_sorted_split():
+    y = torch.cat([torch.zeros(700), torch.ones(300)]).long()  # sorted by label, as the tweets file
+    split = TensorSplit({"input_ids": torch.arange(1000).unsqueeze(1)}, y)
+    part = split.sample(200)
+    assert len(part) == 200 and 0.2 < part.y.float().mean() < 0.4  # the first 200 rows are all 0
+    assert torch.equal(part.x["input_ids"][:, 0], part.x["input_ids"][:, 0].sort().values)
+    assert torch.equal(part.y, y[part.x["input_ids"][:, 0]])  # rows stay whole
+    assert torch.equal(split.sample(200).y, part.y) and split.sample(5000) is split

@@ -150,6 +150,15 @@ class TensorSplit:
         """The rows `index` (a slice or an index tensor) as a new split."""
         return TensorSplit(take_rows(self.x, index), self.y[index])
 
+    def sample(self, n: int, seed: int = 0) -> "TensorSplit":
+        """`n` rows drawn at random without replacement (seeded), kept in split order: a fair
+        subset even where a split keeps its file's order and the file is sorted by label (the
+        tweets CSV is: its first 1,000 validation rows are all negative)."""
+        if n >= len(self):
+            return self
+        chosen = torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))[:n]
+        return self.rows(chosen.sort().values.to(self.device))
+
     def to(self, device) -> "TensorSplit":
         if isinstance(self.x, torch.Tensor):
             return TensorSplit(self.x.to(device), self.y.to(device))

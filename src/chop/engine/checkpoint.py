@@ -102,10 +102,14 @@ def check_fits(ckpt: dict[str, Any], model_name: str, dataset_info: DatasetInfo,
     if saved_info is not None:
         info = DatasetInfo.from_saved(saved_info, path)
         if not info.same_interface(dataset_info):
+            hint = ""
+            if info.is_text and dataset_info.is_text and len(info.input_shape) == 1 \
+                    and info.num_classes == dataset_info.num_classes:
+                hint = f"; use --max-token-len {info.input_shape[0]}"
             raise CheckpointError(
                 f"Checkpoint '{path}' was trained on '{info.name}' (input {tuple(info.input_shape)}, "
                 f"{info.num_classes} classes), which does not fit '{dataset_info.name}' "
-                f"(input {tuple(dataset_info.input_shape)}, {dataset_info.num_classes} classes)."
+                f"(input {tuple(dataset_info.input_shape)}, {dataset_info.num_classes} classes){hint}."
             )
 
 

@@ -6,7 +6,7 @@
     timeout = "NA"           # seconds per run, "NA": none
     multi_objective = false  # true: one value per objective, Pareto front
     pruner = "NA"            # "median": stop bad trials during their training epochs
-    eval_samples = 0         # validation samples per evaluation (0: the whole split)
+    eval_samples = 0         # validation samples per evaluation, drawn once at random (0: the whole split)
     study_name = "NA"        # default: the project name
     storage = "NA"           # default: a journal file in search_ckpts/; or an Optuna storage URL
     [search.objectives]      # see chop.search.objectives

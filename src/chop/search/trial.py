@@ -4,7 +4,7 @@ A `TrialRunner` is made once per worker process from the prepared dataset and ba
 lifts the base model into a MaseGraph once (transform passes copy the graph, never change it), so
 that a post-training trial costs its passes and its evaluation only. `run(point, seed)` is
 reproducible: the same point and seed give the same model and metrics, from fresh metric state.
-Evaluation uses the validation split (its first `eval_samples` rows when set); the test split is
+Evaluation uses the validation split (a seeded random `eval_samples` of its rows when set); the test split is
 left for the final report of the best trial.
 """
 
@@ -85,7 +85,7 @@ class TrialRunner:
         self.pipeline = Pipeline(settings.search_space, ctx)
         val = dataset.val
         if settings.eval_samples:
-            val = val.rows(slice(0, settings.eval_samples))
+            val = val.sample(settings.eval_samples)  # the same rows for every trial and command
         self.val = val
         self.latency_input = latency_batch(dataset.val, batch_size)
         self._reference: dict[str, float] | None = None
