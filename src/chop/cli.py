@@ -18,7 +18,7 @@ import sys
 import traceback
 from typing import Any
 
-from chop.config import RunConfig, load_toml, merge
+from chop.config import RunConfig, anchor_paths, load_toml, merge
 from chop.errors import ChopError, ConfigError, did_you_mean
 
 # flag -> (config key, type, help). Order is the order of `ch ACTION --help`.
@@ -91,7 +91,8 @@ ACTIONS: dict[str, dict[str, Any]] = {
         "flags": ["config", "workers", "load_name", "load_type", "batch_size", "learning_rate", "max_epochs",
                   *_DEVICE, *_WHERE, *_DATA, "task"],
         "examples": ["ch search --config configs/examples/jsc_s_ptq_search.toml",
-                     "ch search --config configs/examples/jsc_mlp_pipeline_search.toml --workers 2"],
+                     "ch search --config configs/examples/jsc_mlp_pipeline_search.toml --workers 2",
+                     "ch search --config configs/examples/jsc_s_ptq_search.toml --report   # outputs from the study now"],
     },
     "info": {
         "summary": "list the registered models and datasets with their sizes",
@@ -133,7 +134,7 @@ class _Parser(argparse.ArgumentParser):
         if "unrecognized arguments" in message:
             unknown = message.split(":", 1)[1].split()
             flag = next((u.split("=")[0] for u in unknown if u.startswith("-")), unknown[0])
-            known = [f for f, *_ in FLAGS] + list(ALIASES) + ["--debug", "--resume", "--help", "--out"]
+            known = [f for f, *_ in FLAGS] + list(ALIASES) + ["--debug", "--resume", "--report", "--help", "--out"]
             raise ConfigError(f"Unknown flag '{flag}'.{did_you_mean(flag, known)} See '{self.prog} --help'.")
         raise ConfigError(f"{message}. See '{self.prog} --help'.")
 
@@ -178,6 +179,9 @@ def build_parser(action: str = "train") -> argparse.ArgumentParser:
         p.add_argument(*names, **kwargs)
     p.add_argument("--resume", dest="resume", action="store_true",
                    help="continue from the project's last.ckpt" if action == "train" else argparse.SUPPRESS)
+    p.add_argument("--report", dest="report", action="store_true",
+                   help="write the outputs from the study as it is, running no trials" if action == "search"
+                   else argparse.SUPPRESS)
     p.add_argument("--debug", dest="debug", action="store_true", help="show tracebacks")
     return p
 
@@ -199,7 +203,8 @@ def parse_config(argv: list[str]) -> tuple[str, RunConfig]:
     ns = vars(build_parser(action).parse_intermixed_args(rest))
     toml: dict[str, Any] = {}
     if "config" in ns:
-        toml = load_toml(ns.pop("config"))
+        path = ns.pop("config")
+        toml = anchor_paths(load_toml(path), path)
     flags = {k: v for k, v in ns.items() if v is not None}
     return action, merge(toml, flags)
 

@@ -115,6 +115,7 @@ class RunConfig:
     load_name: str | None = None
     load_type: str = "pl"
     resume: bool = False
+    report: bool = False  # ch search --report: outputs from the study, no trials
     batch_size: int = 128
     learning_rate: float = 1e-3
     weight_decay: float = 0.0
@@ -223,6 +224,32 @@ def load_toml(path: str | Path) -> dict[str, Any]:
             last = len(path.read_text(errors="replace").rstrip("\n").splitlines())
             message = message.replace("at end of document", f"at end of document, line {last}")
         raise ConfigError(f"Config file '{path}' is not valid TOML: {message}.") from None
+
+
+def _anchor(storage: str, base: Path) -> str:
+    if "://" not in storage:
+        path = Path(storage).expanduser()
+        return storage if path.is_absolute() else str((base / path).resolve())
+    head, sep, rest = storage.partition(":///")
+    if sep and head.split("+")[0].lower() == "sqlite" and rest and not rest.startswith(("/", ":memory:")):
+        return f"{head}:///{(base / rest).resolve()}"
+    return storage
+
+
+def anchor_paths(toml: dict[str, Any], config_file: str | Path) -> dict[str, Any]:
+    """`toml` with a relative search storage path (`[search.strategy] storage`, a journal file or
+    `sqlite:///x.db`) made relative to the config file rather than to the working directory, so
+    that commands started in different folders with one config share one study."""
+    strategy = (toml.get("search") or {}).get("strategy") if isinstance(toml.get("search"), dict) else None
+    storage = strategy.get("storage") if isinstance(strategy, dict) else None
+    if not isinstance(storage, str) or is_na(storage):
+        return toml
+    anchored = _anchor(storage, Path(config_file).expanduser().resolve().parent)
+    if anchored == storage:
+        return toml
+    search = dict(toml["search"])
+    search["strategy"] = {**strategy, "storage": anchored}
+    return {**toml, "search": search}
 
 
 def _bool(key: str, value: Any) -> bool:

@@ -17,8 +17,9 @@ from search_helpers import QUANT_SPACE, make_cfg
 from chop.cli import main
 from chop.errors import ConfigError
 from chop.search import run_search
-from chop.search import storage as storage_mod
-from chop.search.storage import open_storage, repair_journal
+from chop.search import journal as storage_mod
+from chop.search.journal import repair_journal
+from chop.search.storage import open_storage
 
 SLOW_TRIALS = {"fine_tune_epochs": 3, "batch_size": 16}
 
@@ -84,7 +85,7 @@ def test_storage_url_typo_is_one_line_without_warnings(tmp_path, capsys):
         "strategy": {"name": "random", "n_trials": 1, "storage": "sqlit://x.db"}, "search_space": QUANT_SPACE}}))
     assert main(["search", "--config", str(config), "--project-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "Cannot open the study storage 'sqlit://x.db'" in err
+    assert len(err.splitlines()) == 1 and "Study storage 'sqlit://x.db': unknown scheme 'sqlit://'" in err
     assert "sqlite:///" in err
 
 

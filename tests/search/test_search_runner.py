@@ -115,8 +115,10 @@ def test_trials_rebuild_from_point_and_seed_and_resume_to_n_trials(tmp_path):
     after = trials(more)
     assert more["trials"]["COMPLETE"] == 6
     assert after[: len(before)] == before  # the earlier trials are kept as they were
-    dense = {r["metrics"]["flops"] for r in after if r["point"]["prune/sparsity"] == 0.0}
-    for r in after:  # pruned weights stay zero through fine-tuning: fewer sparse FLOPs
+    done = [r for r in after if r["state"] == "COMPLETE"]
+    assert len({key(r["point"]) for r in done}) == 6  # a point already run is never drawn and run again
+    dense = {r["metrics"]["flops"] for r in done if r["point"]["prune/sparsity"] == 0.0}
+    for r in done:  # pruned weights stay zero through fine-tuning: fewer sparse FLOPs
         if r["point"]["prune/sparsity"] > 0 and dense:
             assert r["metrics"]["flops"] < min(dense)
     with pytest.raises(ConfigError, match="different search"):

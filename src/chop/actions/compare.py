@@ -19,7 +19,7 @@ from chop.actions.runs import Run, find_runs, read_run
 from chop.errors import ConfigError
 
 NOT_HYPERPARAMETERS = {"project", "project_dir", "log_level", "report_to", "debug", "data_dir", "load_name",
-                       "resume", "model_files", "passes", "search", "num_workers", "workers",
+                       "resume", "report", "model_files", "passes", "search", "num_workers", "workers",
                        "log_every_n_steps", "accelerator", "num_devices", "num_nodes", "strategy"}
 PANELS = {
     "epoch": [("val_acc", "validation accuracy"), ("train_loss", "training loss"), ("train_acc", "training accuracy")],

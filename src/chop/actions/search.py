@@ -1,9 +1,11 @@
 """`ch search`: search quantization, pruning, training and architecture choices with Optuna.
 
-    ch search --config configs/examples/jsc_s_ptq_search.toml [MODEL DATASET --load CKPT] [--workers N]
+    ch search --config configs/examples/jsc_s_ptq_search.toml [MODEL DATASET --load CKPT] [--workers N] [--report]
 
 The `[search]` TOML section says what to search (see `chop.search`); outputs go to
-`<project>/software/search_ckpts/`. Rerunning the same command resumes the study.
+`<project>/software/search_ckpts/`. Rerunning the same command resumes the study; the same command
+on other machines, with a shared `storage`, joins it; `--report` writes the outputs from the study
+as it is, running nothing.
 """
 
 from __future__ import annotations
@@ -25,4 +27,4 @@ def search(cfg: RunConfig) -> dict:
     if cfg.project is None and cfg.load_name and project_of_checkpoint(cfg.load_name):
         project = project_of_checkpoint(cfg.load_name)
         cfg = dataclasses.replace(cfg, project=project.name, project_dir=str(project.parent))
-    return run_search(cfg)
+    return run_search(cfg, report_only=cfg.report)

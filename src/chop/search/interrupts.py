@@ -27,8 +27,14 @@ def _on_sigint(signum, frame) -> None:
 
 @contextmanager
 def critical() -> Iterator[None]:
-    """A section that SIGINT does not cut; a Ctrl-C that arrives inside is raised at its end."""
+    """A section that SIGINT does not cut; a Ctrl-C that arrives inside is raised at its end.
+
+    Only the main thread (where Python delivers signals) counts; another thread's section (a lease
+    beat) is a plain block, so that it never holds back, nor raises, the main thread's Ctrl-C."""
     global _depth, _pending
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     _depth += 1
     try:
         yield

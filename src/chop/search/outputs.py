@@ -8,6 +8,8 @@
 - `best_transform.toml`: a ready `ch transform --config` reproducing the best trial's passes;
 - `best_ckpt/`: the best trial's MaseGraph (weights + recipe), as `ch transform` saves it;
 - `history.png` (objective per trial, best so far) and `pareto.png` (first two objectives).
+
+`chop.search.report` writes them all from the study.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ def trial_records(study) -> list[dict[str, Any]]:
     for t in study.get_trials(deepcopy=False):
         a = t.user_attrs
         duration = (t.datetime_complete - t.datetime_start).total_seconds() if t.datetime_complete and t.datetime_start else None
-        note = a.get("rejected") and f"rejected: {a['rejected']}" or a.get("error") or (
-            "pruned" if t.state.name == "PRUNED" else "")
+        note = a.get("rejected") and f"rejected: {a['rejected']}" or a.get("error") or a.get("died") or (
+            "duplicate_of" in a and f"not run: trial {a['duplicate_of']} holds this point") or (
+            "interrupted" if a.get("interrupted") else "") or ("pruned" if t.state.name == "PRUNED" else "")
         records.append({"number": t.number, "state": t.state.name, "values": t.values, "point": a.get("point", {}),
                         "metrics": a.get("metrics", {}), "seed": a.get("seed"), "worker": a.get("worker"),
                         "duration_s": duration, "note": note})

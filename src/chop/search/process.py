@@ -43,7 +43,8 @@ def worker_main(cfg_dict: dict, index: int, seconds_left: float | None) -> None:
         session = open_session(cfg, index)
         deadline = time.monotonic() + seconds_left if seconds_left is not None else None
         run_worker(session.study, session.runner,
-                   WorkerOptions(seed=cfg.seed, n_trials=session.settings.n_trials, deadline=deadline))
+                   WorkerOptions(seed=cfg.seed, n_trials=session.settings.n_trials, deadline=deadline,
+                                 heartbeat=session.settings.heartbeat, index=index))
 
 
 def _main() -> int:

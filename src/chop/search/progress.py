@@ -9,6 +9,7 @@ whichever process finished them.
 from __future__ import annotations
 
 import logging
+import time
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -41,6 +42,7 @@ class SearchProgress:
         self.total = total
         self.every = max(1, total // 100)
         self._logged = 0
+        self._last = 0.0
 
     def __enter__(self) -> SearchProgress:
         self.progress.start()
@@ -49,9 +51,13 @@ class SearchProgress:
     def __exit__(self, *exc) -> None:
         self.progress.stop()
 
-    def update(self, study, _trial=None) -> None:
+    def update(self, study, _trial=None, force: bool = False) -> None:
+        """Read the study again; the bar at most every 0.2 s (its best-so-far is a query on RDB storages)."""
         from optuna.trial import TrialState
 
+        if self.enabled and not force and time.monotonic() - self._last < 0.2:
+            return
+        self._last = time.monotonic()
         done = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
         if self.enabled:
             self.progress.update(self.task, completed=done, description=best_text(study))

@@ -8,7 +8,9 @@
     pruner = "NA"            # "median": stop bad trials during their training epochs
     eval_samples = 0         # validation samples per evaluation, drawn once at random (0: the whole split)
     study_name = "NA"        # default: the project name
-    storage = "NA"           # default: a journal file in search_ckpts/; or an Optuna storage URL
+    storage = "NA"           # default: a journal file in search_ckpts/; or a path or storage URL
+                             # (sqlite:///, postgresql://, mysql://, redis://, grpc://; chop.search.storage)
+    heartbeat = 10           # seconds between a worker's signs of life; dead after 3 missed
     [search.objectives]      # see chop.search.objectives
     accuracy = { weight = 1.0 }
     [search.train]           # short training per trial: epochs (before compression),
@@ -29,7 +31,7 @@ from chop.search.strategies import STRATEGIES, Strategy
 
 SECTIONS = ("search_space", "strategy", "objectives", "train")
 STRATEGY_KEYS = ("name", "sampler", "n_trials", "timeout", "multi_objective", "pruner", "eval_samples",
-                 "study_name", "storage")
+                 "study_name", "storage", "heartbeat")
 TRAIN_KEYS = ("epochs", "fine_tune_epochs", "learning_rate", "batch_size", "optimizer", "weight_decay")
 PRUNERS = ("median", "none")
 
@@ -44,6 +46,7 @@ class SearchSettings:
     eval_samples: int = 0
     study_name: str | None = None
     storage: str | None = None
+    heartbeat: int = 10
     objectives: list[WeightedObjective] = field(default_factory=list)
     train: dict[str, Any] = field(default_factory=dict)
     search_space: dict[str, Any] = field(default_factory=dict)
@@ -99,10 +102,13 @@ def read_settings(search: Mapping[str, Any], run_defaults: Mapping[str, Any]) ->
         eval_samples=_int("[search.strategy] eval_samples", strategy.get("eval_samples", 0), 0),
         study_name=_na(strategy.get("study_name")),
         storage=_na(strategy.get("storage")),
+        heartbeat=_int("[search.strategy] heartbeat", strategy.get("heartbeat", 10), 1),
         objectives=read_objectives(search.get("objectives")),
         train={**defaults, **train},
         search_space=dict(search.get("search_space") or {}),
     )
+    if settings.storage is not None and not isinstance(settings.storage, str):
+        raise ConfigError(f"[search.strategy] storage must be a path or a URL string, got {settings.storage!r}.")
     if settings.multi_objective and settings.pruner:
         raise ConfigError("[search.strategy] Optuna cannot prune multi-objective trials; set pruner = \"NA\".")
     return settings
