@@ -48,6 +48,7 @@ def _version(run_dir: Path | None, name: str) -> dict:
 def make_fabric(cfg: RunConfig, loggers: list | None = None) -> Fabric:
     """A launched Fabric for `cfg`; impossible device requests become one clear error."""
     accelerator = "cuda" if cfg.accelerator == "gpu" else cfg.accelerator
+    user_threads = _users_omp_num_threads()
     try:
         fabric = Fabric(
             accelerator=accelerator,
@@ -65,6 +66,45 @@ def make_fabric(cfg: RunConfig, loggers: list | None = None) -> Fabric:
         logging.getLogger("chop").setLevel(logging.WARNING)
     if fabric.device.type == "cpu" and fabric.world_size > 1:
         # Several processes on one machine share its cores; more threads each only thrash.
-        per_process = max(1, (os.cpu_count() or 1) // max(1, cfg.num_devices))
-        torch.set_num_threads(per_process)
+        local = processes_on_this_host(fabric.world_size)
+        threads = cpu_threads(user_threads, os.cpu_count() or 1, local)
+        torch.set_num_threads(threads)
+        log.info("CPU DDP: %d of %d processes on this host, %d torch thread(s) each.", local, fabric.world_size, threads)
     return fabric
+
+
+_LIGHTNINGS_OMP = "MACHOP_OMP_NUM_THREADS_UNSET"
+
+
+def _users_omp_num_threads() -> str | None:
+    """OMP_NUM_THREADS as the user set it, or None. Read before Fabric launches: Lightning sets it
+    when absent (to the cores over the processes of this node alone), and the ranks it spawns
+    inherit that value, so they are told by a marker that it was not the user's."""
+    if os.environ.get(_LIGHTNINGS_OMP) == "1":
+        return None
+    value = os.environ.get("OMP_NUM_THREADS")
+    if value is None:
+        os.environ[_LIGHTNINGS_OMP] = "1"
+    return value
+
+
+def cpu_threads(users_value: str | None, cpu_count: int, local_processes: int) -> int:
+    """Threads per process: OMP_NUM_THREADS when the user set it, else this host's cores shared out."""
+    value = (users_value or "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    return max(1, cpu_count // max(1, local_processes))
+
+
+def processes_on_this_host(world_size: int) -> int:
+    """How many of the job's processes run on this host, whichever node each belongs to (hostnames
+    gathered over the process group: two "nodes" started on one machine share its cores too)."""
+    import socket
+
+    import torch.distributed as dist
+
+    if world_size <= 1 or not (dist.is_available() and dist.is_initialized()):
+        return 1
+    names: list = [None] * world_size
+    dist.all_gather_object(names, socket.gethostname())
+    return max(1, names.count(socket.gethostname()))

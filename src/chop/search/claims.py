@@ -89,6 +89,7 @@ class GridCursor:
         self.params, self.rng = list(params), rng
         self.size = grid_size(self.params)
         self._left: list[dict] | None = None
+        self.view: list = []  # the study's trials as the worker last read them
 
     def pick(self, held: dict[str, int]) -> dict | None:
         if len(held) >= self.size:

@@ -23,7 +23,6 @@ import os
 import socket
 import threading
 import time
-import warnings
 
 log = logging.getLogger(__name__)
 
@@ -125,25 +124,27 @@ class DeadWorkers:
                     found.append(t)
                 continue
             if beats is None:
-                beats = {k: v for k, v in study.system_attrs.items() if k.startswith(BEAT_PREFIX)}
+                attrs = study._storage.get_study_system_attrs(study._study_id)
+                beats = {k: v for k, v in attrs.items() if k.startswith(BEAT_PREFIX)}
             if self._stale(worker, beats):
                 found.append(t)
         return found
 
     def fail(self, study, trials, include_self: bool = False) -> int:
         """Fail the dead trials among `trials` (and Optuna's stale ones on RDB); returns how many."""
-        from optuna.storages import fail_stale_trials
         from optuna.trial import TrialState
 
-        if uses_optuna_heartbeat(study._storage):
-            with warnings.catch_warnings():  # optuna marks it experimental
-                warnings.simplefilter("ignore")
-                fail_stale_trials(study)
+        storage = study._storage
+        dead = {t._trial_id: f"its worker {t.user_attrs[WORKER_ATTR]} died" for t in self.dead(study, trials, include_self)}
+        if uses_optuna_heartbeat(storage):  # Optuna's fail_stale_trials, with the reason recorded
+            workers = {t._trial_id: t.user_attrs.get(WORKER_ATTR, "?") for t in trials}
+            for tid in storage._get_stale_trial_ids(study._study_id):
+                dead.setdefault(tid, f"its worker {workers.get(tid, '?')} died (no heartbeat)")
         failed = 0
-        for t in self.dead(study, trials, include_self):
+        for tid, why in dead.items():
             try:
-                study._storage.set_trial_user_attr(t._trial_id, DIED_ATTR, f"its worker {t.user_attrs[WORKER_ATTR]} died")
-                if study._storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL):
+                storage.set_trial_user_attr(tid, DIED_ATTR, why)
+                if storage.set_trial_state_values(tid, state=TrialState.FAIL):
                     failed += 1
             except Exception:  # finished meanwhile, or another process failed it first
                 pass

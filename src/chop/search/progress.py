@@ -57,6 +57,8 @@ class SearchProgress:
 
         if self.enabled and not force and time.monotonic() - self._last < 0.2:
             return
+        if not self.enabled and not log.isEnabledFor(logging.INFO):
+            return  # nothing would show
         self._last = time.monotonic()
         done = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
         if self.enabled:

@@ -125,7 +125,9 @@ def _grpc(spec: str):
     host, _, port = spec.split("://", 1)[1].rstrip("/").rpartition(":")
     if not host or not port.isdigit():
         raise ConfigError(f"Study storage '{spec}': give it as grpc://HOST:PORT.")
-    proxy = GrpcStorageProxy(host=host, port=int(port))
+    with warnings.catch_warnings():  # "experimental": not the user's concern
+        warnings.simplefilter("ignore")
+        proxy = GrpcStorageProxy(host=host, port=int(port))
     try:
         proxy.wait_server_ready(timeout=15)
     except Exception as exc:

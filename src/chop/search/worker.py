@@ -55,7 +55,7 @@ def _claim(trial, runner: TrialRunner, cursor: GridCursor | None, holders: Holde
     """The trial's point, claimed: chosen (grid) or sampled, written, then checked against the study."""
     settings = runner.settings
     if cursor is not None:
-        point = cursor.pick(holders.held(trial.study.get_trials(deepcopy=False)))
+        point = cursor.pick(holders.held(cursor.view))
         if point is None:
             raise NothingLeft()
         trial.study.sampler.point = point
@@ -181,9 +181,13 @@ class _Loop:
 
     def next_step(self) -> str:
         """'run', 'wait' (trials elsewhere may finish the study, or die) or 'done'."""
-        trials = self.study.get_trials(deepcopy=False)
-        if self.watcher.fail(self.study, trials):
-            trials = self.study.get_trials(deepcopy=False)
+        step = self._decide(self.study.get_trials(deepcopy=False))
+        if step == "wait" and self.watcher.fail(self.study, self.trials):  # only then: dead workers' trials
+            step = self._decide(self.study.get_trials(deepcopy=False))
+        return step
+
+    def _decide(self, trials) -> str:
+        self.trials = trials  # the grid cursor picks from this view
         n = {"COMPLETE": 0, "RUNNING": 0, "WAITING": 0}
         for t in trials:
             if t.state.name in n:
@@ -239,6 +243,8 @@ def _trials_until_done(study, runner: TrialRunner, opts: WorkerOptions, objectiv
         step = loop.next_step()
         if step == "done":
             break
+        if cursor is not None:
+            cursor.view = loop.trials  # the study as read just now: its held points are not picked
         if step == "wait":
             time.sleep(opts.poll)
             if on_trial is not None:
