@@ -6,8 +6,11 @@
 One idea per file: `params` (a searched value), `space` + `spaces/` (what is searched),
 `architectures` (model families built from numbers), `strategies` (samplers), `objectives`
 (metrics and how they combine), `settings` (the [search] table), `trial` (one trial, trained
-by the engine's `train_epochs`), `storage` (the shared study), `worker` (the trial loop),
-`session` (one process's setup), `process` (worker processes), `runner` (the whole search), `outputs`, `plots`, `progress`.
+by the engine's `train_epochs`), `storage` (the shared study, by URL) with `journal` (the default
+file), `claims` (each point run once), `liveness` (dead workers' trials failed), `worker` (the
+trial loop), `session` (one process's setup), `process` (worker processes), `runner` (the whole
+search), `report` + `outputs` + `plots` (the outputs, from the study), `progress`, and `serve`
+(Optuna's gRPC storage proxy).
 """
 
 from chop.search.architectures import ARCHITECTURES, Architecture
