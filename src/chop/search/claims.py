@@ -1,8 +1,9 @@
 """Exactly-once points across any number of commands and machines sharing a study.
 
 A trial *holds* its point once all its parameters are written and it is WAITING, RUNNING,
-COMPLETE or PRUNED (rejected points too), or FAILED by an error of its own; a trial failed
-because its worker died or was interrupted, or one that lost a claim, holds nothing.
+COMPLETE or PRUNED (rejected points too). A FAILED trial holds nothing: its worker died, it was
+interrupted, it lost a claim, or it raised (its point may run again; three failures in a row
+stop a worker with the error).
 
 The claim: a trial writes its point (its parameters), then reads the study; if another trial
 holds the same point, it loses, runs nothing, and ends FAIL with `duplicate_of`. Of two trials
@@ -22,7 +23,6 @@ import json
 import random
 from collections.abc import Sequence
 
-from chop.search.liveness import DIED_ATTR
 from chop.search.params import Param, enumerate_grid, grid_point, grid_size
 
 DUPLICATE_ATTR = "duplicate_of"
@@ -42,11 +42,7 @@ def key(point: dict) -> str:
 
 
 def _holds(trial) -> bool:
-    state = trial.state.name
-    if state in ("WAITING", "RUNNING", "COMPLETE", "PRUNED"):
-        return True
-    a = trial.user_attrs
-    return state == "FAIL" and "error" in a and DIED_ATTR not in a and "interrupted" not in a
+    return trial.state.name in ("WAITING", "RUNNING", "COMPLETE", "PRUNED")
 
 
 class Holders:
@@ -80,6 +76,11 @@ class Holders:
             if t.number != number and self._key(t) == point_key:
                 return t.number
         return None
+
+
+def space_size(params: Sequence[Param]) -> int | None:
+    """How many points the space has, when every parameter is a list of choices; else None."""
+    return grid_size(params) if all(p.discrete for p in params) else None
 
 
 class GridCursor:

@@ -33,7 +33,8 @@ def trial_records(study) -> list[dict[str, Any]]:
         duration = (t.datetime_complete - t.datetime_start).total_seconds() if t.datetime_complete and t.datetime_start else None
         note = a.get("rejected") and f"rejected: {a['rejected']}" or a.get("error") or a.get("died") or (
             "duplicate_of" in a and f"not run: trial {a['duplicate_of']} holds this point") or (
-            "interrupted" if a.get("interrupted") else "") or ("pruned" if t.state.name == "PRUNED" else "")
+            "interrupted" if a.get("interrupted") else "") or ("pruned" if t.state.name == "PRUNED" else "") or (
+            "no result: its worker stopped (no heartbeat)" if t.state.name == "FAIL" else "")
         records.append({"number": t.number, "state": t.state.name, "values": t.values, "point": a.get("point", {}),
                         "metrics": a.get("metrics", {}), "seed": a.get("seed"), "worker": a.get("worker"),
                         "duration_s": duration, "note": note})

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chop.errors import ChopError, DiskFullError
-from chop.search.claims import DUPLICATE_ATTR, Duplicate, GridCursor, Holders, NothingLeft, key
+from chop.search.claims import DUPLICATE_ATTR, Duplicate, GridCursor, Holders, NothingLeft, key, space_size
 from chop.search.interrupts import shielded
 from chop.search.liveness import DIED_ATTR, WORKER_ATTR, DeadWorkers, Lease, this_worker
 from chop.search.objectives import combine
@@ -178,6 +178,7 @@ class _Loop:
         self.strategy = runner.settings.strategy
         self.watcher = DeadWorkers(opts.heartbeat)
         self.holders = Holders(searched(runner.params))
+        self.size = space_size(runner.params)  # every point held: nothing left to draw
 
     def next_step(self) -> str:
         """'run', 'wait' (trials elsewhere may finish the study, or die) or 'done'."""
@@ -196,7 +197,9 @@ class _Loop:
             return "done"
         if n["WAITING"]:
             return "run"  # a queued point (an interrupted trial's, to run again)
-        if self.cursor is not None and len(self.holders.held(trials)) >= self.cursor.size:
+        if self.size is not None and len(self.holders.held(trials)) >= self.size:
+            if not n["RUNNING"] and not self.strategy.needs_grid:
+                log.info("Every point of the space has been tried; the search stops short of n_trials.")
             return "wait" if n["RUNNING"] else "done"
         if not self.strategy.exhaustive and n["COMPLETE"] + n["RUNNING"] >= self.opts.n_trials:
             return "wait"
