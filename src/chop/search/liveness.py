@@ -94,12 +94,14 @@ class DeadWorkers:
 
     def _stale(self, worker: str, beats: dict) -> bool:
         value = beats.get(BEAT_PREFIX + worker)
-        if value is None:
-            return False
+        return value is not None and self._unchanged(worker, value)
+
+    def _unchanged(self, what: str, value) -> bool:
+        """True once `what` has shown `value` for longer than the grace period (this process's clock)."""
         now = time.monotonic()
-        last = self._seen.get(worker)
+        last = self._seen.get(what)
         if last is None or last[0] != value:
-            self._seen[worker] = (value, now)
+            self._seen[what] = (value, now)
             return False
         return now - last[1] > self.grace
 
@@ -113,7 +115,9 @@ class DeadWorkers:
                 continue
             worker = t.user_attrs.get(WORKER_ATTR, "")
             name, _, pid = worker.rpartition(":")
-            if not worker:
+            if not worker:  # its worker died between creating it and naming itself (milliseconds)
+                if self._unchanged(f"trial:{t.number}", "unnamed"):
+                    found.append(t)
                 continue
             if worker == me:
                 if include_self:

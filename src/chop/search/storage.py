@@ -115,7 +115,9 @@ def _redis(spec: str):
     except Exception as exc:
         raise ConfigError(f"Cannot reach the Redis study storage '{redact(spec)}' ({_first_line(exc)}); "
                           f"is redis-server running there?") from None
-    return JournalStorage(JournalRedisBackend(spec))
+    with warnings.catch_warnings():  # "experimental": not the user's concern
+        warnings.simplefilter("ignore")
+        return JournalStorage(JournalRedisBackend(spec))
 
 
 def _grpc(spec: str):
