@@ -130,6 +130,10 @@ def test_synth_reports_luts_and_depth_per_layer(data, capsys):
         2 * max(layer["logic_depth"] for layer in layers) * 0.9)
     assert "ns per logic level" in report["assumption"]
     assert report["cpu_seconds"] > 0
+    # The fast estimate beside it (the same design, no tools), within its calibrated error.
+    estimate = report["estimate"]
+    assert abs(estimate["total"]["luts"] - report["total"]["luts"]) <= 0.25 * report["total"]["luts"]
+    assert estimate["latency_cycles"] == 2 and "calibrated against yosys" in estimate["assumption"]
 
 
 @pytest.mark.skipif(shutil.which("yosys") is None, reason="yosys is not installed")

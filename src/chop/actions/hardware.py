@@ -83,6 +83,7 @@ def _program(cfg: RunConfig, action: str):
 
 def emit(cfg: RunConfig) -> dict:
     from chop.hardware import emit_design
+    from chop.hardware.estimate import estimate_design
     from chop.hardware.files import write_design
 
     cfg, prepared, program, options, hardware_dir = _program(cfg, "emit")
@@ -90,13 +91,16 @@ def emit(cfg: RunConfig) -> dict:
     manifest_path = write_design(design, hardware_dir / "rtl")
     program.save(hardware_dir / "program.int.safetensors")
     m = design.manifest
+    estimate = estimate_design(m, options)
     log.info("Wrote %d Verilog files and %s", len(m["files"]), manifest_path)
     return {"top": m["top"], "rtl_dir": str(manifest_path.parent), "manifest": str(manifest_path),
             "layers": len(m["layers"]), "latency_cycles": m["latency"],
             "initiation_interval": m["initiation_interval"],
             "input": f"{m['input']['elements']} x {m['input']['width']} bits",
             "output": f"{m['output']['elements']} x {m['output']['width']} bits",
-            "pipeline": options.pipeline, "multiplier": options.multiplier}
+            "pipeline": options.pipeline, "multiplier": options.multiplier,
+            "estimated_luts": estimate["total"]["luts"], "estimated_ffs": estimate["total"]["ffs"],
+            "estimated_latency_ns": estimate["latency_ns_estimate"]}
 
 
 def simulate(cfg: RunConfig) -> dict:

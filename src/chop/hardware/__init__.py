@@ -10,10 +10,13 @@ synthesis figures.
 Files: `ranges.py` exact widths and constant digits, `verilog.py` the module writer, `layers.py`
 ops as logic, `emit.py` layers + top + manifest, `files.py` writing/reading an RTL folder,
 `simulate.py` Verilator/iverilog runs checked against `IntegerProgram.run_integers`,
-`vectors.py` test and directed vectors, `synth.py` yosys figures.
+`vectors.py` test and directed vectors, `synth.py` yosys figures, `estimate.py` the fast
+LUT/FF/latency estimate (no tools) that `ch search` scores trials with.
 """
 
 from chop.hardware.emit import Design, emit_design, program_digest
+from chop.hardware.estimate import estimate_design, estimate_program
 from chop.hardware.options import HardwareOptions
 
-__all__ = ["Design", "HardwareOptions", "emit_design", "program_digest"]
+__all__ = ["Design", "HardwareOptions", "emit_design", "estimate_design", "estimate_program",
+           "program_digest"]

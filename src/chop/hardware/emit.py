@@ -109,6 +109,7 @@ def _emit_layer(name: str, ops: list[dict], inputs: list[Signal], shape: list[in
             stages += 1
     if stages:
         w.ports.insert(0, "input wire clk")
+    w.count_levels(max((s.levels for s in xs), default=0))  # a path to an unregistered output
     out_width = _bus_width(xs)
     if out_width == 0:
         raise ConfigError(f"ch emit: every output of layer '{name}' is a constant (the weights "
@@ -121,7 +122,7 @@ def _emit_layer(name: str, ops: list[dict], inputs: list[Signal], shape: list[in
             "ops": [op["op"] for op in ops], "inputs": len(inputs), "outputs": len(xs),
             "register_stages": stages, "output_widths": [s.width for s in xs],
             "bus_width": out_width, "adders": w.adders, "adder_bits": w.adder_bits,
-            "constant_multipliers": w.multipliers}
+            "constant_multipliers": w.multipliers, "logic": dict(w.tally)}
     return w.text(HEADER), xs, shape, stages, info
 
 

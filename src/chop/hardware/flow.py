@@ -7,6 +7,7 @@ and refuse an RTL folder emitted from another model rather than check the wrong 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import shutil
@@ -75,6 +76,17 @@ def simulate_program(program: IntegerProgram, options: HardwareOptions, dataset,
     return report
 
 
+def estimate_of(program: IntegerProgram, manifest: dict, options: HardwareOptions,
+                input_shape) -> dict[str, Any]:
+    """The fast estimate (`chop.hardware.estimate`) of the design in the RTL folder: the
+    program emitted again in memory with the choices the folder's manifest records."""
+    from chop.hardware.estimate import estimate_program
+
+    chosen = dataclasses.replace(options, **{k: manifest["options"][k]
+                                             for k in ("pipeline", "multiplier")})
+    return estimate_program(program, chosen, input_shape)
+
+
 def synthesize_program(program: IntegerProgram, options: HardwareOptions, dataset,
                        hardware_dir: Path) -> dict[str, Any]:
     """yosys figures of the design (see `chop.hardware.synth`), written to synthesis.json."""
@@ -83,12 +95,14 @@ def synthesize_program(program: IntegerProgram, options: HardwareOptions, datase
     rtl_dir, manifest = design_for(program, options, tuple(dataset.info.input_shape),
                                    hardware_dir)
     report = synthesize(rtl_dir, manifest, options, Path(hardware_dir) / "synth")
+    report["estimate"] = estimate_of(program, manifest, options, tuple(dataset.info.input_shape))
     path = Path(hardware_dir) / "synthesis.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
     total = report["total"]
     return {"top": manifest["top"], "target": report["target"], "luts": total["luts"],
             "ffs": total["ffs"], "dsps": total["dsps"], "carry_cells": total["carry_cells"],
             "logic_depth": report["critical_depth"],
+            "estimated_luts": report["estimate"]["total"]["luts"],
             "latency_ns_estimate": report["latency_ns_estimate"],
             "assumption": report["assumption"], "yosys_seconds": report["seconds"],
             "yosys_cpu_seconds": report["cpu_seconds"],

@@ -11,10 +11,24 @@ from __future__ import annotations
 
 def signed_width(low: int, high: int) -> int:
     """The fewest two's-complement bits holding every integer in [low, high] (at least 1)."""
-    width = 1
-    while not (-(1 << (width - 1)) <= low and high <= (1 << (width - 1)) - 1):
-        width += 1
-    return width
+    # A non-negative v needs v.bit_length() bits besides the sign; a negative one as many as
+    # ~v = -v - 1 (the same count: -2**k needs k bits besides the sign).
+    low, high = int(low), int(high)
+    return 1 + max(low.bit_length() if low >= 0 else (~low).bit_length(),
+                   high.bit_length() if high >= 0 else (~high).bit_length())
+
+
+def varying_bits(low: int, high: int, zeros: int = 0) -> int:
+    """How many bits of a two's-complement value in [low, high] whose `zeros` low bits are
+    always 0 can take both values: the others are constants that synthesis removes (the sign of
+    a non-negative value, the common high bits of a narrow range, the known-zero low bits)."""
+    width = signed_width(low, high)
+    return max(0, ((low ^ high) & ((1 << width) - 1)).bit_length() - zeros)
+
+
+def trailing_zeros(value: int) -> int:
+    """The known-zero low bits of a constant (a large count for 0, which has them all)."""
+    return (value & -value).bit_length() - 1 if value else 1 << 16
 
 
 def unsigned_width(high: int) -> int:

@@ -10,9 +10,15 @@ wire, Verilator's convention for bits left unread on purpose, so lint stays clea
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
-from chop.hardware.ranges import signed_width
+from chop.hardware.ranges import signed_width, varying_bits
+
+#: The logic a writer tallies besides its adders (see `ModuleWriter.tally`).
+LOGIC_KINDS = ("adder_logic_bits", "adder_carry_cost", "cone_bits", "constant_adder_bits",
+               "increment_bits", "multiplier_bits", "compare_bits", "mux_bits", "round_bits",
+               "ff_bits", "levels")
 
 
 @dataclass
@@ -24,6 +30,8 @@ class Signal:
     high: int
     width: int = 0
     used: set[int] = field(default_factory=set)
+    levels: int = 0  # additions on its deepest path since the module's input or a register
+    zeros: int = 0  # low bits known to be 0 (a shifted copy, a sum of shifted copies)
 
     def __post_init__(self):
         if not self.width:
@@ -59,10 +67,28 @@ class ModuleWriter:
         self.adders = 0  # two-operand additions/subtractions written, and their total width:
         self.adder_bits = 0  # the raw figures of a resource estimate
         self.multipliers = 0
+        #: Bits of each kind of logic written that synthesis cannot remove (adders without
+        #: their constant and pass-through bits, multipliers, comparators, muxes, rounding,
+        #: flip-flops) and the most adder levels on one path: what `chop.hardware.estimate`
+        #: prices.
+        self.tally: dict[str, int] = dict.fromkeys(LOGIC_KINDS, 0)
 
-    def count_adder(self, width: int) -> None:
+    def count_adder(self, width: int, logic_bits: int, kind: str = "adder_logic_bits") -> None:
+        """An adder `width` bits wide whose `logic_bits` bits need logic (the others are
+        constants or copies of one operand); `kind`: of two signals, of a signal and a
+        constant, or an increment."""
         self.adders += 1
         self.adder_bits += width
+        self.tally[kind] += logic_bits
+        if kind == "adder_logic_bits":  # wide adders cost more LUTs per bit: n log2 n fits
+            self.tally["adder_carry_cost"] += round(logic_bits * math.log2(max(logic_bits, 2)), 3)
+
+    def count(self, kind: str, bits: int) -> None:
+        self.tally[kind] += bits
+
+    def count_levels(self, levels: int) -> None:
+        """An adder chain `levels` additions deep from the module's inputs or a register."""
+        self.tally["levels"] = max(self.tally["levels"], levels)
 
     # -- names and declarations ---------------------------------------------------------------
     def fresh(self, base: str) -> str:
@@ -83,9 +109,10 @@ class ModuleWriter:
         return signal
 
     def wire(self, base: str, low: int, high: int, expression: str,
-             width: int | None = None) -> Signal:
-        """A new signed wire of range [low, high] assigned `expression` (of its width)."""
-        signal = Signal(self.fresh(base), low, high, width or 0)
+             width: int | None = None, levels: int = 0, zeros: int = 0) -> Signal:
+        """A new signed wire of range [low, high] assigned `expression` (of its width), with
+        `levels` additions on its deepest path and `zeros` low bits known to be 0."""
+        signal = Signal(self.fresh(base), low, high, width or 0, levels=levels, zeros=zeros)
         self.body.append(f"wire signed [{signal.width - 1}:0] {signal.name};")
         self.body.append(f"assign {signal.name} = {expression};")
         return self.track(signal)
@@ -94,7 +121,10 @@ class ModuleWriter:
         """`source` delayed by one clock (constants need no register)."""
         if source.constant:
             return source
-        signal = Signal(self.fresh(base), source.low, source.high, source.width)
+        signal = Signal(self.fresh(base), source.low, source.high, source.width,
+                        zeros=source.zeros)
+        self.count("ff_bits", varying_bits(source.low, source.high, source.zeros))
+        self.count_levels(source.levels)
         self.body.append(f"reg signed [{signal.width - 1}:0] {signal.name};")
         self.body.append(f"always @(posedge clk) {signal.name} <= {self.bits(source)};")
         return self.track(signal)
