@@ -11,6 +11,8 @@
     synth_target = "lut6"     # ch synth: "lut6" (yosys `synth -lut 6`) or "xilinx" (`synth_xilinx`)
     synth_timeout = 600       # ch synth: seconds before yosys is stopped
     ns_per_level = 0.9        # ch synth: assumed delay of one logic level (LUT + routing), ns
+    synth_pareto = false      # ch search: also synthesize the final Pareto set (or the best
+                              # trial) with yosys, beside the estimate the trials were scored on
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class HardwareOptions:
     synth_target: str = "lut6"
     synth_timeout: float = 600.0
     ns_per_level: float = 0.9
+    synth_pareto: bool = False
 
     @classmethod
     def from_section(cls, section: dict[str, Any] | None) -> HardwareOptions:
@@ -66,6 +69,8 @@ class HardwareOptions:
         if isinstance(self.vectors, bool) or not isinstance(self.vectors, int) or self.vectors < 0:
             raise ConfigError(f"[hardware] vectors={self.vectors!r} must be an integer >= 0 "
                               "(0: the whole test split).")
+        if not isinstance(self.synth_pareto, bool):
+            raise ConfigError(f"[hardware] synth_pareto={self.synth_pareto!r} must be true or false.")
         for key in ("synth_timeout", "ns_per_level"):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:

@@ -2,9 +2,13 @@
 
 `OBJECTIVES` holds `accuracy` and `loss` (on the validation split), `params`, `flops`, `bitops`
 (both counting only the non-zero weights of pruned layers), `memory` (weight memory in bits,
-alias `weight_memory_bits`) and `latency` (median ms of one forward pass of a batch). Each reads a
-`Measurement`, which evaluates the model and counts its cost at most once, whatever objectives
-ask.
+alias `weight_memory_bits`) and `latency` (median ms of one forward pass of a batch on the CPU).
+The hardware objectives `luts`, `ffs`, `logic_depth` and `latency_ns` are
+`chop.hardware.estimate`'s figures for the design `ch emit` would write from the trial's
+fixed-point graph, with the `[hardware]` choices (multiplier, pipeline, ns_per_level); a trial
+whose graph has no integer program (a float or non-fixed-point layer left) is rejected with the
+reason. Each reads a `Measurement`, which evaluates the model and counts its cost at most once,
+whatever objectives ask.
 
 `[search.objectives.<name>]` takes `weight` (default 1) and `scale`. Without
 `multi_objective`, the trial's one value is the weighted sum
@@ -26,17 +30,24 @@ from typing import Any
 import torch
 
 from chop.engine.call import call_model
-from chop.errors import ConfigError, did_you_mean
+from chop.errors import ChopError, ConfigError, did_you_mean
 from chop.registry import Registry
+
+
+class Unmeasurable(ChopError):
+    """The trial's model has no value for an objective (e.g. no hardware design)."""
 
 
 class Measurement:
     """Lazily measured facts about one trial's final model."""
 
-    def __init__(self, graph, evaluate: Callable[[], dict], latency_input=None):
+    def __init__(self, graph, evaluate: Callable[[], dict], latency_input=None, hardware=None,
+                 input_shape=None):
         self.graph = graph
         self._evaluate = evaluate
         self.latency_input = latency_input
+        self.hardware_options = hardware  # chop.hardware.HardwareOptions ([hardware])
+        self.input_shape = input_shape  # per-sample input shape, for the hardware design
 
     @cached_property
     def eval(self) -> dict:
@@ -48,6 +59,20 @@ class Measurement:
 
         _, result = flops_analysis_pass(self.graph, {"silent": True, "per_sample": True})
         return result["total"]
+
+    @cached_property
+    def hardware(self) -> dict:
+        """The estimate of the graph's hardware design (`chop.hardware.estimate`)."""
+        from chop.export import export_integer
+        from chop.hardware import HardwareOptions
+        from chop.hardware.estimate import estimate_program
+
+        try:
+            program = export_integer(self.graph, on_inexact="warn")
+            return estimate_program(program, self.hardware_options or HardwareOptions(),
+                                    self.input_shape)
+        except ChopError as exc:
+            raise Unmeasurable(f"no hardware design for this graph: {exc}") from None
 
     def latency_ms(self, repeats: int = 7) -> float:
         model = self.graph.model
@@ -94,6 +119,10 @@ for _obj in (
     Objective("bitops", "minimize", _cost("bitops_forward_sparse", "bitops_forward"), is_cost=True),
     Objective("memory", "minimize", _cost("weight_memory_bits"), is_cost=True),
     Objective("latency", "minimize", lambda m: m.latency_ms(), is_cost=True),
+    Objective("luts", "minimize", lambda m: float(m.hardware["total"]["luts"]), is_cost=True),
+    Objective("ffs", "minimize", lambda m: float(m.hardware["total"]["ffs"]), is_cost=True),
+    Objective("logic_depth", "minimize", lambda m: float(m.hardware["critical_depth"]), is_cost=True),
+    Objective("latency_ns", "minimize", lambda m: float(m.hardware["latency_ns_estimate"]), is_cost=True),
 ):
     OBJECTIVES.register(_obj.name, _obj)
 OBJECTIVES.register("weight_memory_bits", OBJECTIVES.get("memory"))

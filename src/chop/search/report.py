@@ -92,6 +92,12 @@ def write_report(session: Session) -> dict:
         if not b["reproduced"]:
             log.warning("Rebuilding trial %d gave %s, the search recorded %s.", best.number, b["rebuilt_metrics"],
                         record["metrics"])
+        if session.settings.hardware.synth_pareto:  # yosys beside the per-trial estimate
+            from chop.search.synthesis import synthesize_trials
+
+            best_doc["synthesis"] = synthesize_trials(session.runner, [by_number[t.number] for t in front],
+                                                      out / "synthesis")
+            summary["synthesized"] = len([e for e in best_doc["synthesis"] if "yosys" in e])
     atomic.write_text(out / "best.json", json.dumps(best_doc, indent=2, default=str) + "\n")
     summary["best_json"] = str(out / "best.json")
     summary["plots"] = _plots(session, records, out)

@@ -16,6 +16,9 @@
     [search.train]           # short training per trial: epochs (before compression),
     fine_tune_epochs = 1     # fine_tune_epochs (after), learning_rate, batch_size, optimizer
     [search.search_space.quantize] ...   # see chop.search.spaces
+
+The run's `[hardware]` table (`chop.hardware.options`) sets the design the hardware objectives
+(`luts`, `latency_ns`, ...) estimate.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 
 from chop.config import is_na
 from chop.errors import ConfigError, did_you_mean
+from chop.hardware.options import HardwareOptions
 from chop.search.objectives import WeightedObjective, read_objectives
 from chop.search.strategies import STRATEGIES, Strategy
 
@@ -50,6 +54,7 @@ class SearchSettings:
     objectives: list[WeightedObjective] = field(default_factory=list)
     train: dict[str, Any] = field(default_factory=dict)
     search_space: dict[str, Any] = field(default_factory=dict)
+    hardware: Any = None  # chop.hardware.HardwareOptions from [hardware]: what luts etc. estimate
 
 
 def _na(value: Any) -> Any:
@@ -106,6 +111,7 @@ def read_settings(search: Mapping[str, Any], run_defaults: Mapping[str, Any]) ->
         objectives=read_objectives(search.get("objectives")),
         train={**defaults, **train},
         search_space=dict(search.get("search_space") or {}),
+        hardware=HardwareOptions.from_section(run_defaults.get("hardware")),
     )
     if settings.storage is not None and not isinstance(settings.storage, str):
         raise ConfigError(f"[search.strategy] storage must be a path or a URL string, got {settings.storage!r}.")

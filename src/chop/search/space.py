@@ -45,7 +45,8 @@ class TrialPlan:
 
     architecture: dict | None = None
     train: dict = field(default_factory=dict)
-    #: Transform pass name -> its arguments (None: skipped this trial), in pipeline order.
+    #: Transform pass name -> its arguments (None: skipped this trial; {}: run without
+    #: arguments), in pipeline order.
     transforms: dict[str, dict | None] = field(default_factory=dict)
     #: Transform passes that take the trial's seed (as their `seed` argument).
     seeded: set[str] = field(default_factory=set)
@@ -60,7 +61,7 @@ class TrialPlan:
 
     def passes(self) -> dict[str, dict]:
         """The transform passes in pipeline order, as a `[passes.*]` table."""
-        return {name: args for name, args in self.transforms.items() if args}
+        return {name: args for name, args in self.transforms.items() if args is not None}
 
 
 class SearchSpace:

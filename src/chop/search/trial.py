@@ -19,8 +19,9 @@ from typing import Any
 import torch
 
 from chop.dataset.info import Dataset, TensorSplit
+from chop.errors import ConfigError
 from chop.ir.inputs import example_batches, example_inputs, trace_input_names
-from chop.search.objectives import Measurement
+from chop.search.objectives import Measurement, Unmeasurable
 from chop.search.settings import SearchSettings
 from chop.search.space import Pipeline, SpaceContext, TrialPlan
 from chop.engine.epoch import OnEpoch, evaluate_split, train_epochs
@@ -89,18 +90,36 @@ class TrialRunner:
         self.val = val
         self.latency_input = latency_batch(dataset.val, batch_size)
         self._reference: dict[str, float] | None = None
+        if not settings.multi_objective and any(o.objective.is_cost and not o.scale
+                                                for o in settings.objectives):
+            self.reference()  # before any trial: a cost it cannot scale by is a config error
 
     @property
     def params(self):
         return self.pipeline.params
 
+    def measurement(self, mg) -> Measurement:
+        return Measurement(mg, lambda: evaluate_split(mg.model, self.val), self.latency_input,
+                           hardware=self.settings.hardware, input_shape=self.dataset.info.input_shape)
+
     def reference(self) -> dict[str, float]:
         """Cost metrics of the unsearched base model (the default scales of a weighted sum)."""
         if self._reference is None:
-            m = Measurement(self.base_graph, lambda: evaluate_split(self.base_graph.model, self.val),
-                            self.latency_input)
-            self._reference = {o.objective.name: o.objective.measure(m)
-                               for o in self.settings.objectives if o.objective.is_cost}
+            m = self.measurement(self.base_graph)
+            reference = {}
+            for o in self.settings.objectives:
+                if not o.objective.is_cost:
+                    continue
+                try:
+                    reference[o.objective.name] = o.objective.measure(m)
+                except Unmeasurable as exc:  # e.g. a float base model has no LUT count
+                    if o.scale or self.settings.multi_objective:
+                        continue
+                    raise ConfigError(f"[search.objectives.{o.objective.name}] needs a scale in a "
+                                      "weighted sum: the base model it would be scaled by has "
+                                      f"{exc}. Give one (e.g. scale = 1000), or set "
+                                      "multi_objective = true.") from None
+            self._reference = reference
         return self._reference
 
     def _context(self) -> dict:
@@ -152,8 +171,11 @@ class TrialRunner:
         plan = self.pipeline.plan(point)
         with quiet_passes():
             mg = self.build(plan, seed, on_epoch)
-            m = Measurement(mg, lambda: evaluate_split(mg.model, self.val), self.latency_input)
-            metrics = {o.objective.name: o.objective.measure(m) for o in self.settings.objectives}
+            m = self.measurement(mg)
+            try:
+                metrics = {o.objective.name: o.objective.measure(m) for o in self.settings.objectives}
+            except Unmeasurable as exc:
+                raise Rejected(str(exc)) from None
         return metrics, mg
 
     def test_metrics(self, mg) -> dict[str, float]:
