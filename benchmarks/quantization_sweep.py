@@ -34,7 +34,7 @@ from chop.passes.graph import (
     init_metadata_analysis_pass,
     quantize_transform_pass,
 )
-from study_common import base_model, describe_base, dataset_options, pyplot, test_acc, train, write_csv
+from study_common import base_model, describe_base, describe_tuning, dataset_options, pyplot, test_acc, train, write_csv
 
 
 def load_data(name: str, **options):
@@ -121,9 +121,9 @@ def main() -> None:
         return
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(widths, [r["ptq"] for r in rows], "o-", label="PTQ (calibrated)")
-    ax.plot(widths, [r["qat"] for r in rows], "s-", label=f"QAT ({a.qat_epochs} epoch)")
+    ax.plot(widths, [r["qat"] for r in rows], "s-", label=f"QAT ({describe_tuning(a.qat_epochs, a.qat_steps)})")
     ax.axhline(float_acc, color="gray", ls="--", label="float32")
-    ax.axhline(float_tuned_acc, color="gray", ls=":", label=f"float32 + {a.qat_epochs} epoch")
+    ax.axhline(float_tuned_acc, color="gray", ls=":", label=f"float32 + {describe_tuning(a.qat_epochs, a.qat_steps)}")
     ax.set(xlabel="fixed-point width (bits)", ylabel="test accuracy",
            title=f"{a.model} on {a.dataset}: accuracy vs bit width")
     ax.grid(alpha=0.3)

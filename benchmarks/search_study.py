@@ -95,16 +95,25 @@ def pareto(out: Path, ckpt: Path, trials: int) -> None:
 
     summary = run_search(search_cfg(out, ckpt, "pareto", {"name": "nsga2", "n_trials": trials,
                                                           "multi_objective": True}, ["accuracy", "bitops"]))
+    write_pareto(out, summary, "widths (in/weight per layer)", layer_widths)
+
+
+def layer_widths(point: dict) -> str:
+    layers = sorted({k.split("/")[1] for k in point})
+    return ", ".join(f"{point.get(f'quantize/{n}/data_in_width')}/{point.get(f'quantize/{n}/weight_width')}"
+                     for n in layers)
+
+
+def write_pareto(out: Path, summary: dict, point_header: str, point_text) -> None:
+    """`pareto.png` and `pareto.md` (the Pareto set and the rebuilt best trial) of a finished
+    accuracy/BitOPs search."""
     best = json.loads(Path(summary["best_json"]).read_text())
-    src = Path(summary["plots"][-1])
-    (out / "pareto.png").write_bytes(src.read_bytes())
+    (out / "pareto.png").write_bytes(Path(summary["plots"][-1]).read_bytes())
     lines = ["Pareto set (NSGA-II, accuracy up, BitOPs down):", "",
-             "| trial | widths (in/weight per layer) | val accuracy | BitOPs/sample |", "|---:|---|---:|---:|"]
+             f"| trial | {point_header} | val accuracy | BitOPs/sample |", "|---:|---|---:|---:|"]
     for r in sorted(best["pareto"], key=lambda r: r["metrics"]["bitops"]):
-        p = r["point"]
-        layers = sorted({k.split("/")[1] for k in p})
-        widths = ", ".join(f"{p.get(f'quantize/{n}/data_in_width')}/{p.get(f'quantize/{n}/weight_width')}" for n in layers)
-        lines.append(f"| {r['number']} | {widths} | {r['metrics']['accuracy']:.4f} | {r['metrics']['bitops']:.0f} |")
+        lines.append(f"| {r['number']} | {point_text(r['point'])} | {r['metrics']['accuracy']:.4f} | "
+                     f"{r['metrics']['bitops']:.3g} |")
     b = best["best_trial"]
     lines.append(f"\nBest-accuracy Pareto trial {b['number']}: val {b['metrics']['accuracy']:.4f}, "
                  f"test {b['test']['test_acc']:.4f} (rebuilt from its point and seed: reproduced={b['reproduced']}).")

@@ -22,7 +22,7 @@ import logging
 import time
 from pathlib import Path
 
-from search_study import write_sampler_outputs
+from search_study import write_pareto, write_sampler_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCH_TOML = ROOT / "configs" / "examples" / "bert_tweets_arch_search.toml"
@@ -67,17 +67,8 @@ def pareto(out: Path, toml: Path, ckpt: str, trials: int, rows: int) -> None:
                  rows, load_name=ckpt, load_type="pl")
     cfg.search["objectives"] = ["accuracy", "bitops"]
     summary = run_search(cfg)
-    best = json.loads(Path(summary["best_json"]).read_text())
-    (out / "pareto.png").write_bytes(Path(summary["plots"][-1]).read_bytes())
-    lines = ["Pareto set (NSGA-II, accuracy up, BitOPs down):", "",
-             "| trial | point | val accuracy | BitOPs/sample |", "|---:|---|---:|---:|"]
-    for r in sorted(best["pareto"], key=lambda r: r["metrics"]["bitops"]):
-        point = ", ".join(f"{k.split('/')[-1]}={v}" for k, v in sorted(r["point"].items()))
-        lines.append(f"| {r['number']} | {point} | {r['metrics']['accuracy']:.4f} | {r['metrics']['bitops']:.3g} |")
-    b = best["best_trial"]
-    lines.append(f"\nBest-accuracy Pareto trial {b['number']}: val {b['metrics']['accuracy']:.4f}, "
-                 f"test {b['test']['test_acc']:.4f} (rebuilt from its point and seed: reproduced={b['reproduced']}).")
-    (out / "pareto.md").write_text("\n".join(lines) + "\n")
+    write_pareto(out, summary, "point", lambda point: ", ".join(
+        f"{k.split('/')[-1]}={v}" for k, v in sorted(point.items())))
 
 
 def main() -> None:
