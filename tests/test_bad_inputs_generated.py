@@ -141,8 +141,12 @@ def test_bad_path_is_one_line_before_any_training(tmp_path, monkeypatch, capsys,
     def no_training(*args, **kwargs):
         raise AssertionError(f"{action} {flag} ({family}) reached training")
 
+    # Import the action first: imported while trainer.fit is patched (after another test dropped it
+    # from sys.modules), it would bind the stub as its own `fit`, and undoing the patch would
+    # restore the stub, leaking it into every later ch train of this worker.
+    train_action = importlib.import_module("chop.actions.train")
     monkeypatch.setattr(trainer, "fit", no_training)
-    monkeypatch.setattr(importlib.import_module("chop.actions.train"), "fit", no_training)
+    monkeypatch.setattr(train_action, "fit", no_training)
     monkeypatch.chdir(tmp_path)
     value = _path_value(tmp_path, family)
     positionals = POSITIONALS[action]

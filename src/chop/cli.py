@@ -26,7 +26,7 @@ FLAGS: list[tuple[str, str, Any, str]] = [
     ("--config", "config", str, "TOML file with the same keys as these flags"),
     ("--task", "task", str, "task type (cls)"),
     ("--load", "load_name", str, "checkpoint to load weights from"),
-    ("--load-type", "load_type", str, "pl: a ch train .ckpt; pt: a plain state dict; mg: a ch transform transformed_ckpt dir"),
+    ("--load-type", "load_type", str, "pl: a ch train .ckpt; pt: a plain state dict; mg: a ch transform transformed_ckpt dir; hf: a Hugging Face checkpoint dir or hub name (text models)"),
     ("--batch-size", "batch_size", int, "samples per step"),
     ("--learning-rate", "learning_rate", float, "optimizer learning rate"),
     ("--weight-decay", "weight_decay", float, "optimizer weight decay"),

@@ -97,7 +97,7 @@ def sgd(params, lr: float, weight_decay: float):
 
 ACTIONS = ("train", "test", "transform", "search", "info", "emit", "simulate", "synth")
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps")
-LOAD_TYPES = ("pt", "pl", "mg")
+LOAD_TYPES = ("pt", "pl", "mg", "hf")
 REPORTERS = ("tensorboard", "csv", "wandb", "none")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 TASKS = ("cls", "classification")

@@ -132,3 +132,32 @@ def test_text_model_tested_at_the_length_it_was_trained_on(tmp_path, capsys, cap
     assert "checkpoint's 16 tokens" in caplog.text and "RANDOM" not in caplog.text
     assert main(["test", "--load", str(best), "--config", str(options), "--max-token-len", "20"]) == 2
     assert "use --max-token-len 16" in capsys.readouterr().err
+
+
+def test_load_type_hf_trains_and_tests_a_hugging_face_checkpoint_directory(tmp_path, capsys):
+    """`--load-type hf`: architecture and weights come from a Hugging Face checkpoint directory
+    (here a 16-wide BERT that is no registered shape), with a head for the dataset's classes."""
+    import torch
+    import transformers
+
+    hf_dir = tmp_path / "hf-bert"
+    config = transformers.BertConfig(vocab_size=30522, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                     intermediate_size=32, num_labels=2)
+    transformers.BertForSequenceClassification(config).save_pretrained(hf_dir)
+    options = tmp_path / "rows.toml"
+    options.write_text("[dataset_options]\nmax_rows = 300\n")
+    common = ["--load", str(hf_dir), "--load-type", "hf", "--config", str(options), "--max-token-len", "16",
+              "--project-dir", str(tmp_path), "--project", "hf"]
+    assert main(["test", "bert-tiny", "tweets", *common]) == 0
+    metrics = json.loads((tmp_path / "hf" / "software" / "test_metrics.json").read_text())
+    assert metrics["load_type"] == "hf" and metrics["test_samples"] > 0
+    assert main(["train", "bert-tiny", "tweets", *common, "--max-steps", "2", "--max-epochs", "1",
+                 "--batch-size", "16", "--report-to", "none"]) == 0
+    ckpt = torch.load(tmp_path / "hf" / "software" / "training_ckpts" / "last.ckpt", weights_only=True)
+    assert ckpt["state_dict"]["model.bert.embeddings.word_embeddings.weight"].shape == (30522, 16)
+    capsys.readouterr()
+    assert main(["test", "jsc-tiny", "toy", "--load", str(hf_dir), "--load-type", "hf"]) == 2
+    assert "is not text" in capsys.readouterr().err
+    assert main(["test", "bert-tiny", "tweets", "--load", str(hf_dir / "config.json"), "--load-type", "hf",
+                 "--config", str(options)]) == 2
+    assert "is a file" in capsys.readouterr().err

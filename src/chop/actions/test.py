@@ -24,6 +24,8 @@ def _saved(cfg: RunConfig) -> tuple[dict | None, dict]:
 
         recipe = read_recipe(cfg.load_name)
         return None, {"model_name": recipe.get("model"), "dataset_info": recipe.get("dataset_info")}
+    if cfg.load_type == "hf":  # a Hugging Face checkpoint names neither: the command line does
+        return None, {}
     ckpt = read_checkpoint(cfg.load_name)
     return ckpt, ckpt
 

@@ -49,7 +49,7 @@ def prepare(cfg: RunConfig, checkpoint: dict | None = None) -> Prepared:
     if model_name not in MODELS:
         raise unknown_model_error(model_name, MODELS.names(), cfg.load_name)
     DATASETS.get(cfg.dataset)  # name errors before any work
-    if cfg.load_name and cfg.load_type != "mg" and checkpoint is None:
+    if cfg.load_name and cfg.load_type not in ("mg", "hf") and checkpoint is None:
         checkpoint = read_checkpoint(cfg.load_name)
     log.info("Initialising dataset '%s'...", cfg.dataset)
     token_len = saved_token_len(cfg, checkpoint)
@@ -59,6 +59,8 @@ def prepare(cfg: RunConfig, checkpoint: dict | None = None) -> Prepared:
     torch.manual_seed(cfg.seed)
     if cfg.load_name and cfg.load_type == "mg":
         return _prepare_graph(cfg, model_name, dataset)
+    if cfg.load_name and cfg.load_type == "hf":
+        return Prepared(model_name, dataset, _hf_classifier(cfg, dataset))
     recipe = None
     with weights_follow() if checkpoint is not None else contextlib.nullcontext():
         model = get_model(model_name, dataset.info)
@@ -90,6 +92,20 @@ def saved_token_len(cfg: RunConfig, checkpoint: dict | None) -> int | None:
         log.info("Using the checkpoint's %d tokens per text (--max-token-len to change it).", info.input_shape[0])
         return info.input_shape[0]
     return None
+
+
+def _hf_classifier(cfg: RunConfig, dataset: Dataset) -> nn.Module:
+    """`--load-type hf`: the model and its weights from a Hugging Face checkpoint (a directory, or
+    a hub name from the cache or the hub), with a head for the dataset's classes."""
+    from chop.errors import ConfigError
+    from chop.models.hf import load_pretrained_classifier
+
+    if not dataset.info.is_text:
+        raise ConfigError(f"--load-type hf loads a Hugging Face text classifier, but dataset '{dataset.info.name}' "
+                          f"is not text; use a text dataset (tweets, bbc-news, text-file, ...).")
+    model = load_pretrained_classifier(cfg.load_name, dataset.info.num_classes)
+    log.info("Loaded Hugging Face checkpoint '%s' (%s).", cfg.load_name, type(model).__name__)
+    return model
 
 
 def _prepare_graph(cfg: RunConfig, model_name: str, dataset: Dataset) -> Prepared:
