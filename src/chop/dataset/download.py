@@ -114,11 +114,12 @@ HF_HUB = "https://huggingface.co"
 _TRUE = ("1", "true", "yes", "on")
 
 
-def hub_offline() -> bool:
-    """True when the user asked Hugging Face libraries to use their local cache only."""
+def hub_offline(library_variable: str = "HF_DATASETS_OFFLINE") -> bool:
+    """True when the user asked Hugging Face libraries to use their local cache only: the hub's
+    own variable, or the library's (datasets' by default; transformers' is TRANSFORMERS_OFFLINE)."""
     import os
 
-    return any(os.environ.get(v, "").lower() in _TRUE for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"))
+    return any(os.environ.get(v, "").strip().lower() in _TRUE for v in ("HF_HUB_OFFLINE", library_variable))
 
 
 def fetch_hub_dataset(path: str, config: str | None):

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import logging
 import functools
-import os
-import socket
 
 from torch import nn
 
+from chop.dataset.download import HF_HUB, DownloadError, hub_offline, probe
 from chop.dataset.info import DatasetInfo
 from chop.errors import ConfigError
 from chop.models.hf import hf_classes, load_minilm
@@ -64,18 +63,17 @@ def _say_once(key: str, message: str, *args) -> None:
 
 
 @functools.lru_cache(maxsize=None)
-def hub_reachable(host: str = "huggingface.co", timeout: float = 2.0) -> bool:
+def hub_reachable(timeout: float = 2.0) -> bool:
     """True when downloads may be tried: not offline by the usual variables, and the hub answers.
 
     transformers alone retries for ~45 s before giving up on a machine without network. Asked
     once per process (search trials build many models).
     """
-    if any(os.environ.get(v, "").strip().lower() in ("1", "true", "yes", "on")
-           for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")):
+    if hub_offline("TRANSFORMERS_OFFLINE"):
         return False
     try:
-        socket.create_connection((host, 443), timeout=timeout).close()
-    except OSError:
+        probe(HF_HUB, timeout=timeout)
+    except DownloadError:
         return False
     return True
 
