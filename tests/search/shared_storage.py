@@ -68,8 +68,8 @@ class Shared:
             self.toml_storage, self.spec = "study.journal", str(folder / "study.journal")  # relative to the config
         elif kind == "sqlite":
             self.toml_storage, self.spec = "sqlite:///study.db", f"sqlite:///{folder / 'study.db'}"
-        elif kind == "postgresql":
-            self.toml_storage = self.spec = POSTGRES
+        elif kind == "postgresql":  # a journal of its own in the database, as a fresh journal file is
+            self.toml_storage = self.spec = f"{POSTGRES}?journal={self.study}"
         elif kind == "redis":
             self.toml_storage = self.spec = REDIS
         elif kind == "grpc":

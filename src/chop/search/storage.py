@@ -4,9 +4,11 @@
 
 - a file path (default `<project>/software/search_ckpts/study.journal`): Optuna's journal file
   (`chop.search.journal`), shared through a filesystem that every machine mounts;
-- `sqlite:///study.db`, `postgresql://user:pass@host/db`, `mysql://user:pass@host/db`: Optuna's
-  RDB storage (SQLAlchemy); PostgreSQL and MySQL need the driver of the `[postgres]` / `[mysql]`
-  extra, which `postgresql://` / `mysql://` then use whatever SQLAlchemy's default would be;
+- `postgresql://user:pass@host/db`: Optuna's journal storage on a PostgreSQL table
+  (`chop.search.pgjournal`; the `[postgres]` extra's driver): journal speed on a database server;
+- `sqlite:///study.db`, `mysql://user:pass@host/db`, and PostgreSQL with a SQLAlchemy driver named
+  (`postgresql+psycopg://...`, what `optuna-dashboard` reads): Optuna's RDB storage (SQLAlchemy);
+  `mysql://` uses the `[mysql]` extra's driver whatever SQLAlchemy's default would be;
 - `redis://host:6379/0`: Optuna's journal on Redis (`JournalRedisBackend`, the `[redis]` extra);
 - `grpc://host:13000`: Optuna's gRPC storage proxy (`GrpcStorageProxy`, the `[grpc]` extra), in
   front of any of the above, run by `python -m chop.search.serve STORAGE` (see that module).
@@ -65,10 +67,19 @@ def storage_spec(configured: str | None, search_dir: Path) -> str:
     return str(Path(configured).expanduser().resolve())
 
 
+def is_postgres_journal(spec: str) -> bool:
+    """`postgresql://` with no driver named: the journal on PostgreSQL (a driver named: Optuna's RDB storage)."""
+    return "://" in spec and spec.split("://", 1)[0].lower() in ("postgresql", "postgres")
+
+
 def describe(spec: str) -> str:
     """Where the study is, for a log line: the kind and the (redacted) location."""
     kind = kind_of(spec)
-    return f"journal file {spec}" if kind == "journal" else f"{kind} storage {redact(spec)}"
+    if kind == "journal":
+        return f"journal file {spec}"
+    if kind == "postgresql":
+        return f"postgresql {'journal' if is_postgres_journal(spec) else 'storage'} {redact(spec)}"
+    return f"{kind} storage {redact(spec)}"
 
 
 def rdb_url(spec: str) -> str:
@@ -138,6 +149,22 @@ def _grpc(spec: str):
     return proxy
 
 
+def _postgres_journal(spec: str):
+    from optuna.storages.journal import JournalStorage
+
+    if importlib.util.find_spec("psycopg") is None and importlib.util.find_spec("psycopg2") is None:
+        raise ConfigError(f"Study storage '{redact(spec)}' needs a PostgreSQL driver, and none is installed; "
+                          f"pip install 'machop[{EXTRAS['postgresql']}]'.")
+    from chop.search.pgjournal import PostgresJournalBackend
+
+    try:
+        backend = PostgresJournalBackend(spec)
+    except Exception as exc:  # a missing database, a refused connection, a bad password
+        raise ConfigError(f"Cannot open the study storage '{redact(spec)}' ({_first_line(redact(str(exc)))}); "
+                          f"is the PostgreSQL server running, and do the user, password and database exist?") from None
+    return JournalStorage(backend)
+
+
 def _rdb(spec: str, heartbeat: int):
     import optuna
 
@@ -165,6 +192,8 @@ def open_storage(spec: str, heartbeat: int = 10):
         return _redis(spec)
     if kind == "grpc":
         return _grpc(spec)
+    if is_postgres_journal(spec):
+        return _postgres_journal(spec)
     return _rdb(spec, heartbeat)
 
 
@@ -179,11 +208,29 @@ def fingerprint(settings, params) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def _not_an_rdb_study(storage, name: str, where: str) -> None:
+    """A study that machop made in Optuna's RDB tables (before `postgresql://` meant the journal) is not
+    silently replaced by a new, empty one in the journal table: say how to open it."""
+    backend = getattr(storage, "_backend", None)
+    if not hasattr(backend, "rdb_study_exists"):
+        return
+    try:
+        storage.get_study_id_from_name(name)
+        return  # in the journal already
+    except KeyError:
+        pass
+    if backend.rdb_study_exists(name):
+        url = where.split("://", 1)
+        raise ConfigError(f"Study '{name}' is in Optuna's RDB tables of {where}, not in its journal table; "
+                          f"open it as {url[0]}+psycopg://{url[1]} (Optuna's RDB storage), or give another study_name.")
+
+
 def load_or_create_study(storage, name: str, directions: list[str], sampler, pruner, print_: str, where: str):
     """The study `name` in `storage` (opened from `where`), created when new; an existing one must match `print_`."""
     import optuna
 
     where = redact(where)
+    _not_an_rdb_study(storage, name, where)
     try:
         study = optuna.create_study(storage=storage, study_name=name, directions=directions, sampler=sampler,
                                     pruner=pruner, load_if_exists=True)
