@@ -33,10 +33,6 @@ class Duplicate(Exception):
     """This trial's point is held by another trial: it is not run."""
 
 
-class NothingLeft(Exception):
-    """Every grid point was held by the time this trial chose one."""
-
-
 def key(point: dict) -> str:
     return json.dumps(point, sort_keys=True, default=str)
 

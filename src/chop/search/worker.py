@@ -8,7 +8,8 @@ elsewhere, or the only points left are held by running trials, the worker waits:
 trials' workers die (`chop.search.liveness`), their trials are failed and it runs their points.
 
 A trial first claims its point (`chop.search.claims`); one that loses the claim runs nothing
-and ends FAIL with `duplicate_of`. A trial's seed is the run seed plus its number; its decoded
+and ends FAIL with `duplicate_of`. Grid and brute-force trials are created with their chosen
+point in one write and run outside `study.optimize` (`chop.search.chosen`); sampled ones by it. A trial's seed is the run seed plus its number; its decoded
 point, metrics and worker are stored as trial attributes. Rejected points are PRUNED with the
 reason and do not count; a trial that raises is FAILED with its error, and three failures in a
 row stop the worker with that error.
@@ -23,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chop.errors import ChopError, DiskFullError
-from chop.search.claims import DUPLICATE_ATTR, Duplicate, GridCursor, Holders, NothingLeft, key, space_size
+from chop.search.claims import DUPLICATE_ATTR, Duplicate, GridCursor, Holders, key, space_size
 from chop.search.interrupts import shielded
 from chop.search.liveness import DIED_ATTR, WORKER_ATTR, DeadWorkers, Lease, this_worker
 from chop.search.objectives import combine
@@ -51,16 +52,13 @@ def searched(params) -> int:
     return sum(1 for p in params if not (p.discrete and len(p.choices) == 1))
 
 
-def _claim(trial, runner: TrialRunner, cursor: GridCursor | None, holders: Holders) -> dict:
-    """The trial's point, claimed: chosen (grid) or sampled, written, then checked against the study."""
-    settings = runner.settings
-    if cursor is not None:
-        point = cursor.pick(holders.held(cursor.view))
-        if point is None:
-            raise NothingLeft()
-        trial.study.sampler.point = point
-    point = {p.name: p.suggest(trial, settings.strategy.index_encoding) for p in runner.params}
-    trial.set_user_attr("point", point)
+def _claim(trial, runner: TrialRunner, holders: Holders) -> dict:
+    """The trial's point, claimed: sampled and written (grid: written when the trial was created,
+    `chop.search.chosen`), then checked against the study."""
+    point = trial.user_attrs.get("point")
+    if point is None:
+        point = {p.name: p.suggest(trial, runner.settings.strategy.index_encoding) for p in runner.params}
+        trial.set_user_attr("point", point)
     if trial.params:
         other = holders.other_holder(trial.study.get_trials(deepcopy=False), trial.number, key(trial.params))
         if other is not None:
@@ -69,8 +67,7 @@ def _claim(trial, runner: TrialRunner, cursor: GridCursor | None, holders: Holde
     return point
 
 
-def make_objective(runner: TrialRunner, seed: int, current: dict | None = None,
-                   cursor: GridCursor | None = None) -> Callable:
+def make_objective(runner: TrialRunner, seed: int, current: dict | None = None) -> Callable:
     import optuna
 
     settings = runner.settings
@@ -80,10 +77,11 @@ def make_objective(runner: TrialRunner, seed: int, current: dict | None = None,
 
     def objective(trial: optuna.Trial):
         current["trial"], current["outcome"] = trial, "failed"
-        trial.set_user_attr(WORKER_ATTR, this_worker())
+        if WORKER_ATTR not in trial.user_attrs:  # grid trials are created with it
+            trial.set_user_attr(WORKER_ATTR, this_worker())
         try:
-            point = _claim(trial, runner, cursor, holders)
-        except (Duplicate, NothingLeft):
+            point = _claim(trial, runner, holders)
+        except Duplicate:
             current["outcome"] = "lost"
             raise
         trial_seed = seed + trial.number
@@ -139,7 +137,7 @@ def run_worker(study, runner: TrialRunner, opts: WorkerOptions, on_trial: Callab
     current: dict = {}
     rng = random.Random(stream_seed(opts.seed, this_worker(), opts.index))
     cursor = GridCursor(runner.params, rng) if runner.settings.strategy.needs_grid else None
-    objective = make_objective(runner, opts.seed, current, cursor)
+    objective = make_objective(runner, opts.seed, current)
     try:
         with Lease(study, opts.heartbeat):
             return _trials_until_done(study, runner, opts, objective, on_trial, current, cursor)
@@ -254,8 +252,11 @@ def _trials_until_done(study, runner: TrialRunner, opts: WorkerOptions, objectiv
                 on_trial(study, None)
             continue
         try:
-            study.optimize(objective, n_trials=1, catch=(Exception,), callbacks=[on_trial] if on_trial else None,
-                           gc_after_trial=False, show_progress_bar=False)
+            if cursor is None:
+                study.optimize(objective, n_trials=1, catch=(Exception,), callbacks=[on_trial] if on_trial else None,
+                               gc_after_trial=False, show_progress_bar=False)
+            elif not _run_chosen(study, runner, cursor, loop.holders, objective, on_trial, current):
+                continue  # every point is held now; the loop decides whether to wait or stop
         except Exception:
             if not _failed_as_dead(study, current.get("trial")):
                 raise
@@ -269,6 +270,21 @@ def _trials_until_done(study, runner: TrialRunner, opts: WorkerOptions, objectiv
         if streaks.record(outcome, study, current.get("trial")):
             break
     return ran
+
+
+def _run_chosen(study, runner: TrialRunner, cursor: GridCursor, holders: Holders, objective, on_trial,
+                current: dict) -> bool:
+    """Grid, brute force: a trial for an uncovered point, created with it (`chop.search.chosen`) and
+    run; False when no point is uncovered in the study as last read."""
+    from chop.search.chosen import ask_chosen, run_once
+
+    point = cursor.pick(holders.held(cursor.view))
+    if point is None:
+        return False
+    current.pop("trial", None)
+    trial = ask_chosen(study, runner.params, point, {WORKER_ATTR: this_worker()})
+    run_once(study, trial, objective, [on_trial] if on_trial else ())
+    return True
 
 
 def _failed_as_dead(study, trial) -> bool:
