@@ -67,9 +67,9 @@ OPTIMIZERS: Registry = Registry("optimizer")
 def _fusable(params) -> bool | None:
     """Use PyTorch's fused Adam(W) kernel where every parameter allows it (floating point, on a
     CPU or CUDA device): one kernel per step instead of several per tensor (AdamW on bert-tiny:
-    the default implementation's step takes 1.27x the fused one's)."""
-    params = list(params)
-    if params and all(p.is_floating_point() and p.device.type in ("cpu", "cuda") for p in params):
+    the default implementation's step takes 1.27x the fused one's). `params` may be groups."""
+    tensors = [p for item in params for p in (item["params"] if isinstance(item, dict) else [item])]
+    if tensors and all(p.is_floating_point() and p.device.type in ("cpu", "cuda") for p in tensors):
         return True
     return None
 

@@ -55,6 +55,8 @@ def transform(cfg: RunConfig) -> dict:
     data = prepared.dataset
     mg = MaseGraph(prepared.model, hf_input_names=trace_input_names(prepared.model, data.info, cfg.hf_input_names),
                    model_name=prepared.model_name, dataset_info=data.info)
+    if prepared.recipe:  # a transformed graph (or a checkpoint of one): keep its transforms
+        mg.continue_recipe(prepared.recipe)
     context = {
         "dummy_in": example_inputs(mg.model, data.train, cfg.batch_size),
         "input_generator": example_batches(mg.model, data.train, cfg.batch_size, cfg.seed),

@@ -21,9 +21,11 @@ from chop.dataset.info import TensorSplit
 from chop.engine.batches import TensorBatches
 from chop.engine.call import batch_caller
 from chop.engine.optim import make_optimizer
+from chop.nn.learned import bit_penalty, has_learners
 from chop.engine.schedule import make_scheduler, resolve_schedule, scheduled_step
 
 OnStep = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], "str | None"]  # (loss, logits, y)
+Penalty = Callable[[], "torch.Tensor | None"]
 OnEpoch = Callable[[int, dict[str, float]], None]
 
 
@@ -39,8 +41,11 @@ class EpochSums:
 
 
 def run_epoch(forward: Callable, backward: Callable, step: Callable, optimizer: torch.optim.Optimizer,
-              batches, device: torch.device | str, on_step: OnStep | None = None, track: bool = True) -> EpochSums:
-    """Train over `batches` once: forward, cross-entropy, zero_grad, backward, step."""
+              batches, device: torch.device | str, on_step: OnStep | None = None, track: bool = True,
+              penalty: Penalty | None = None) -> EpochSums:
+    """Train over `batches` once: forward, cross-entropy (plus `penalty()`, the bit cost of
+    learned quantization, where given), zero_grad, backward, step. The sums keep the
+    cross-entropy alone."""
     loss_sum = torch.zeros((), device=device)
     correct = torch.zeros((), device=device, dtype=torch.long)
     seen = 0
@@ -48,8 +53,9 @@ def run_epoch(forward: Callable, backward: Callable, step: Callable, optimizer: 
     for x, y in batches:
         logits = call(x, y)
         loss = F.cross_entropy(logits, y)
+        extra = penalty() if penalty is not None else None
         optimizer.zero_grad(set_to_none=True)
-        backward(loss)
+        backward(loss if extra is None else loss + extra)
         step()
         if track:
             loss_sum.add_(loss.detach(), alpha=len(y))
@@ -121,13 +127,19 @@ def train_epochs(model: nn.Module, train: TensorSplit, settings: Mapping[str, An
     for epoch in range(epochs):
         batches.set_epoch(epoch)
         model.train()
-        run_epoch(model, _backward, optimizer_step, optimizer, batches, train.device, track=False)
+        run_epoch(model, _backward, optimizer_step, optimizer, batches, train.device, track=False,
+                  penalty=learned_penalty(model))
         step += 1
         if on_epoch is not None and evaluate is not None:
             metrics = evaluate(model)
             on_epoch(step, {"val_acc": metrics["acc"], "val_loss": metrics["loss"]})
     model.eval()
     return step
+
+
+def learned_penalty(model: nn.Module) -> Penalty | None:
+    """The bit-cost penalty of `model`'s learned quantization widths, if it has any."""
+    return (lambda: bit_penalty(model)) if has_learners(model) else None
 
 
 def _backward(loss: torch.Tensor) -> None:

@@ -20,7 +20,7 @@ from chop.dataset.info import Dataset
 from chop.engine.batches import TensorBatches
 from chop.engine.checkpoint import make_checkpoint
 from chop.engine.early_stop import BestTracker
-from chop.engine.epoch import evaluate_batches, run_epoch
+from chop.engine.epoch import evaluate_batches, learned_penalty, run_epoch
 from chop.engine.progress import EpochProgress
 from chop.engine.schedule import TrainingSchedule, make_scheduler, scheduled_step
 
@@ -159,6 +159,7 @@ def fit(
 
     scheduler = _scheduler(optimizer, opts, len(train), resume_state)  # before the step is taken
     forward, backward, step = hot_path(fabric, model, optimizer)
+    penalty = learned_penalty(raw_model)
     step = scheduled_step(step, scheduler, _clipper(fabric, model, optimizer, opts.schedule.gradient_clip))
     started = time.monotonic()
     stop = None
@@ -169,7 +170,8 @@ def fit(
             model.train()
             epoch_started = time.perf_counter()
             after_step = step_hook(fabric, opts, result, bar, started)
-            epoch_sums = run_epoch(forward, backward, step, optimizer, train, fabric.device, after_step)
+            epoch_sums = run_epoch(forward, backward, step, optimizer, train, fabric.device, after_step,
+                                   penalty=penalty)
             stop = epoch_sums.stop
             train_seconds = time.perf_counter() - epoch_started
             sums = torch.stack([epoch_sums.loss.double(), epoch_sums.correct.double(),

@@ -21,8 +21,9 @@ Every BatchNorm is used with its running statistics (eval-mode semantics): with
   `x * weight + bias` (1/sqrt(1 + 0) is exactly 1; the only rounding left is the multiply-add's,
   none on fixed-point operands within float32's exact range): a per-channel affine that
   quantizes like any layer (config key `batch_norm1d`) and exports as an integer multiply-add.
-  (In train mode it would normalise by batch statistics again: the folded graph is an
-  inference graph.)
+  It stays that affine in train mode too (a forward pre-hook keeps it in eval mode, so its
+  statistics are never re-estimated from batches): a folded graph can be trained, e.g. for
+  quantization-aware training or learned widths before an exact integer export.
 
 The arithmetic is done in float64 and rounded once to the parameters' dtype. The input graph is
 never changed.
@@ -71,6 +72,12 @@ def fold_into(layer: nn.Module, bn: nn.Module) -> None:
     layer.bias = nn.Parameter(new_bias.to(weight.dtype), layer.weight.requires_grad)
 
 
+def keep_statistics(module: nn.Module, args: tuple) -> None:
+    """Forward pre-hook of a normalised BatchNorm: always the eval-mode affine, never batch
+    statistics (which, with eps = 0, would divide by zero on a constant channel)."""
+    module.training = False
+
+
 def normalised(bn: nn.modules.batchnorm._BatchNorm) -> nn.Module:
     """A BatchNorm of the same class computing `scale * x + shift` exactly in eval mode."""
     scale, shift = batchnorm_affine(bn)
@@ -83,6 +90,7 @@ def normalised(bn: nn.modules.batchnorm._BatchNorm) -> nn.Module:
         new.running_mean.zero_()
         new.running_var.fill_(1.0)
     new.train(bn.training)
+    new.register_forward_pre_hook(keep_statistics)
     return new
 
 

@@ -23,6 +23,7 @@ from torch import fx, nn
 
 from chop.errors import ConfigError
 from chop.export.program import ProgramBuilder
+from chop.nn.learned import frozen_spec
 from chop.nn.quantizers import IntegerFormat
 from chop.registry import Registry
 
@@ -30,16 +31,18 @@ Lowering = Callable[[ProgramBuilder, fx.Node, "nn.Module | None"], None]
 
 
 def integer_specs(node: fx.Node, module: nn.Module) -> dict[str, IntegerFormat]:
-    """The module's operand specs, all of which must be fixed point."""
+    """The module's operand specs, all of which must be fixed point (a learned operand exports
+    the format it uses now, as `freeze_learned` would freeze it)."""
     what = module.float_class.__name__
-    for operand, spec in module.specs.items():
+    specs = {operand: frozen_spec(spec) for operand, spec in module.specs.items()}
+    for operand, spec in specs.items():
         if not isinstance(spec, IntegerFormat):
             raise ConfigError(
                 f"export_integer: node '{node.name}' ({what}) has its {operand} in the "
                 f"'{spec.name}' format ({spec}); integer export supports only the fixed-point "
                 "'integer' format. Quantize this op with name 'integer'."
             )
-    return dict(module.specs)
+    return specs
 
 
 def _output(builder: ProgramBuilder, node: fx.Node, specs: dict[str, IntegerFormat]) -> None:

@@ -25,6 +25,7 @@ from chop.search.objectives import Measurement, Unmeasurable
 from chop.search.settings import SearchSettings
 from chop.search.space import Pipeline, SpaceContext, TrialPlan
 from chop.engine.epoch import OnEpoch, evaluate_split, train_epochs
+from chop.nn.learned import has_learners
 
 log = logging.getLogger(__name__)
 METADATA_BATCH = 32
@@ -160,6 +161,8 @@ class TrialRunner:
                 mg = lift(copy.deepcopy(self.base_graph.model), self.model_name, self.dataset, self.hf_input_names)
             train_epochs(mg.model, self.dataset.train, plan.train, plan.train["fine_tune_epochs"], seed + 1,
                          evaluate, on_epoch, first_step=step)
+        if has_learners(mg.model):  # costs are measured at the widths training chose
+            mg, _ = run_passes(mg, {"freeze_learned": {}}, {})
         mg.model.eval()
         return mg
 

@@ -114,6 +114,14 @@ class MaseGraph:
         new.applied_passes = [*self.applied_passes, (pass_name, dict(pass_args or {}))]
         return new
 
+    def continue_recipe(self, recipe: dict) -> MaseGraph:
+        """Make this graph's recipe start with `recipe`'s transforms (this graph was rebuilt from
+        it), so that later transforms add to them instead of replacing them; returns self."""
+        self.applied_passes = [(name, dict(args)) for name, args in recipe.get("passes", [])]
+        if recipe.get("hf_model") is not None:
+            self.trace_options["hf_model"] = recipe["hf_model"]
+        return self
+
     def recipe(self) -> dict:
         """How to rebuild this graph: the model name (and for a Hugging Face model its class and
         config), its dataset info, and the transforms."""

@@ -25,6 +25,7 @@ from torch import nn
 
 from chop.config import is_na
 from chop.errors import ConfigError, UnknownNameError, did_you_mean
+from chop.nn.learned import record_cost
 from chop.nn.masked import MaskedModule, masked_class, plain_float_class
 from chop.nn.quantizers import FORMATS, NumberFormat, get_format
 from chop.nn.quantized.ops import QUANTIZABLE, QuantizableOp, op_for_class
@@ -70,6 +71,12 @@ class QuantizedModule:
         """Set the operand specs (and the config they came from) used by `forward`."""
         self.q_config = dict(config)
         self.specs = dict(specs)
+        learned = {operand: spec for operand, spec in self.specs.items() if isinstance(spec, nn.Module)}
+        if learned:  # learned widths are parameters: registered, saved, trained
+            self.learned = nn.ModuleDict(learned)
+        elif "learned" in self._modules:
+            del self._modules["learned"]
+        self._learns = bool(learned)
         self._input_specs = tuple(self.specs.get(name) for name in self.op.inputs)
         self._parameter_specs = tuple((name, self.specs.get(name)) for name in self.op.parameters)
         self._output_spec = self.specs.get("data_out_0")
@@ -105,6 +112,8 @@ class QuantizedModule:
         compute = self.op.compute
         if compute is None:
             out = self.float_class.forward(self, *quantized, **kwargs)
+            if self._learns:
+                record_cost(self, specs, None, inputs, out)
         else:
             parameters = []
             for name, spec in self._parameter_specs:
@@ -114,6 +123,9 @@ class QuantizedModule:
                     value = value * mask
                 parameters.append(value if spec is None or value is None else spec(value))
             out = compute(self, *quantized, *parameters, **kwargs)
+            if self._learns:
+                weight = getattr(self, "weight", None)
+                record_cost(self, (specs[0], self.specs.get("weight")), weight, inputs, out)
         return out if self._output_spec is None else self._output_spec(out)
 
     def extra_repr(self) -> str:

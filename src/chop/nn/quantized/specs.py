@@ -13,6 +13,7 @@ Config keys -> operands (the result is keyed by the metadata names of the operan
 Inputs and parameters are required: a missing key is a ConfigError naming it. A key that no
 operand of any op could use (a typo such as "weigth_width") is a ConfigError too; keys for an
 operand this op lacks (weight_* on a ReLU) are ignored, so one config can serve several ops.
+Operands named in the resolved key `learned` get a `LearnedFixedPoint` (chop.nn.learned).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from torch import nn
 
 from chop.errors import ConfigError, did_you_mean
+from chop.nn.learned import LEARN_KEYS, learner
 from chop.nn.quantizers import NumberFormat, get_format, spec_from_config
 from chop.nn.quantized.blocking import along_reduction
 from chop.nn.quantized.ops import QuantizableOp
@@ -32,9 +34,10 @@ CONFIG_OPERANDS = ("data_in_0", "data_in_1", "data_in", "data_out", "weight", "b
 
 
 def check_config_keys(config: Mapping[str, Any]) -> None:
-    """Every key is "name", a shared field of the format, or `<operand>_<field>`."""
+    """Every key is "name", a shared field of the format, `<operand>_<field>`, or a key of
+    learned quantization (`chop.nn.learned.options`)."""
     fields = get_format(config["name"]).field_names()
-    valid = {"name", *fields}
+    valid = {"name", *fields, *LEARN_KEYS}
     valid.update(f"{operand}_{field}" for operand in CONFIG_OPERANDS for field in fields)
     for key in config:
         if key not in valid:
@@ -65,12 +68,14 @@ def operand_specs(op: QuantizableOp, module: nn.Module,
     specs: dict[str, NumberFormat] = {}
     for index, operand in enumerate(op.inputs):
         spec = spec_from_config(input_config(config, index), "data_in")
-        specs[operand] = None if spec is None else along_reduction(spec, module, operand)
+        spec = None if spec is None else along_reduction(spec, module, operand)
+        specs[operand] = learner(spec, config, operand)
     for name in op.parameters:
         if getattr(module, name, None) is not None:
             spec = spec_from_config(config, name)
-            specs[name] = None if spec is None else along_reduction(spec, module, name)
+            spec = None if spec is None else along_reduction(spec, module, name)
+            specs[name] = learner(spec, config, name)
     output = spec_from_config(config, "data_out", optional=True)
     if output is not None:
-        specs["data_out_0"] = output
+        specs["data_out_0"] = learner(output, config, "data_out_0")
     return specs

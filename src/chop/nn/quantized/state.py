@@ -24,6 +24,8 @@ from chop import atomic
 from torch import nn
 
 from chop.errors import CheckpointError, ConfigError
+from chop.nn.learned import NAME as LEARNED_NAME
+from chop.nn.learned import LearnedFixedPoint
 from chop.nn.quantizers import spec_from_dict
 from chop.nn.quantized.factory import QuantizedModule, quantized_class, with_specs
 from chop.nn.quantized.ops import op_for_path
@@ -62,8 +64,15 @@ def rebuild(float_module: nn.Module | None, state: Mapping[str, Any]) -> nn.Modu
     if actual is not op.float_class:
         raise CheckpointError(f"The saved quantized module is a {op.float_class.__name__}, but "
                               f"the model has a {actual.__name__} there.")
-    specs = {operand: spec_from_dict(data) for operand, data in spec_dicts.items()}
+    specs = {operand: saved_spec(data) for operand, data in spec_dicts.items()}
     return with_specs(float_module, quantized_class(op.float_class, format_name), specs, config)
+
+
+def saved_spec(data: Mapping[str, Any]) -> Any:
+    """A spec from its saved dict: a number format, or a learned fixed-point learner."""
+    if isinstance(data, Mapping) and data.get("name") == LEARNED_NAME:
+        return LearnedFixedPoint.from_dict(dict(data))
+    return spec_from_dict(data)
 
 
 def quant_states(model: nn.Module) -> dict[str, dict[str, Any]]:

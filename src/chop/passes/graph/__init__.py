@@ -25,6 +25,7 @@ from chop.passes.graph.transforms.prune import (
     prune_transform_pass,
 )
 from chop.passes.graph.transforms.quantize import (
+    freeze_learned_transform_pass,
     quantize_transform_pass,
     summarize_quantization_analysis_pass,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "add_software_metadata_analysis_pass",
     "flops_analysis_pass",
     "fold_batchnorm_transform_pass",
+    "freeze_learned_transform_pass",
     "init_metadata_analysis_pass",
     "profile_statistics_analysis_pass",
     "prune_transform_pass",

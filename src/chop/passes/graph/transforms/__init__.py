@@ -3,6 +3,7 @@
 
 _NAMES = {
     "quantize_transform_pass": "chop.passes.graph.transforms.quantize",
+    "freeze_learned_transform_pass": "chop.passes.graph.transforms.quantize",
     "summarize_quantization_analysis_pass": "chop.passes.graph.transforms.quantize",
     "prune_transform_pass": "chop.passes.graph.transforms.prune",
     "add_pruning_metadata_analysis_pass": "chop.passes.graph.transforms.prune",

@@ -25,6 +25,7 @@ import torch
 from torch import fx
 
 from chop.errors import ConfigError
+from chop.nn.learned import LEARNED, learned_frac_operands
 from chop.nn.quantizers.integer import MAX_FRAC_WIDTH, MIN_FRAC_WIDTH, IntegerFormat
 from chop.passes.args import draw_batches
 
@@ -37,9 +38,10 @@ MSE_SAMPLE = 65_536
 
 
 def auto_operands(config: Mapping[str, Any]) -> list[str]:
-    """Operands whose fractional width is "auto" in `config`."""
+    """Operands whose fractional width is "auto" in `config`, or "learned" (which starts where
+    "auto" puts it)."""
     return [key[: -len("_frac_width")] for key, value in config.items()
-            if key.endswith("_frac_width") and value == AUTO]
+            if key.endswith("_frac_width") and value in (AUTO, LEARNED)]
 
 
 def frac_width_for(range_abs: float, width: int, signed: bool = True) -> int:
@@ -163,13 +165,17 @@ def operand_field(config: Mapping[str, Any], operand: str, field: str, default: 
 
 def resolve_auto(config: dict, node_name: str, module: torch.nn.Module | None,
                  ranges: Mapping[str, list[float]], calibration: Mapping[str, Any]) -> dict:
-    """`config` with every "auto" frac width replaced by a calibrated integer."""
+    """`config` with every "auto" (or "learned") frac width replaced by a calibrated integer;
+    the learned operands are listed under the key `learned`."""
     resolved = dict(config)
+    learned = learned_frac_operands(config)
+    if learned:
+        resolved["learned"] = sorted(set(config.get("learned") or []) | set(learned))
     for operand in auto_operands(config):
         signed = bool(operand_field(config, operand, "is_signed", True))
         width = operand_field(config, operand, "width", None)
         if not isinstance(width, int):
-            raise ConfigError(f"Pass 'quantize': '{operand}_frac_width' is 'auto' for {node_name} "
+            raise ConfigError(f"Pass 'quantize': '{operand}_frac_width' is '{config[operand + '_frac_width']}' for {node_name} "
                               f"but '{operand}_width' is not given.")
         if operand in ("weight", "bias"):
             tensor = getattr(module, operand, None) if module is not None else None

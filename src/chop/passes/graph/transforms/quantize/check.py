@@ -18,6 +18,7 @@ from typing import Any
 from chop.config import is_na
 from chop.errors import ConfigError, did_you_mean
 from chop.ir.taxonomy import known_ops
+from chop.nn.learned import LEARNED, check_learn_options
 from chop.nn.quantized.specs import check_config_keys, input_config
 from chop.nn.quantizers import FORMATS, spec_from_config
 from chop.passes.graph.transforms.quantize.select import selector
@@ -38,8 +39,9 @@ def _key_of(field: str, prefix: str, index: int | None, config: Mapping[str, Any
 
 
 def _probe(config: Mapping[str, Any]) -> dict:
-    """The config with "auto" fractional widths (calibrated later) replaced by a valid stand-in."""
-    return {k: 0 if isinstance(k, str) and k.endswith("frac_width") and v == AUTO else v
+    """The config with "auto"/"learned" fractional widths (calibrated later) replaced by a valid
+    stand-in."""
+    return {k: 0 if isinstance(k, str) and k.endswith("frac_width") and v in (AUTO, LEARNED) else v
             for k, v in config.items()}
 
 
@@ -53,6 +55,7 @@ def check_format_config(config: Mapping[str, Any]) -> None:
         return
     if not isinstance(name, str) or name not in FORMATS:
         raise ConfigError(f"name={name!r} is not a number format.{did_you_mean(str(name), FORMATS.names())}")
+    check_learn_options(config)
     check_config_keys(config)
     probe = _probe(config)
     for prefix, index, required in _OPERANDS:

@@ -21,6 +21,7 @@ from torch import fx
 
 from chop.errors import ConfigError
 from chop.ir.graph import MaseGraph
+from chop.nn.learned import frozen_spec
 from chop.nn.quantized import from_float, function_module_class, op_for_class, quantized_function
 from chop.passes.graph.transforms.quantize.calibrate import (
     auto_operands,
@@ -56,9 +57,12 @@ def _quantizable_module(module) -> bool:
     return True
 
 
-def _record_formats(node: fx.Node, specs: Mapping[str, Any]) -> None:
+def record_formats(node: fx.Node, specs: Mapping[str, Any]) -> None:
+    """Write each operand's number format into `node`'s metadata (a learned operand: the format
+    it uses now)."""
     common = node.meta["mase"]["common"]
     for operand, spec in specs.items():
+        spec = frozen_spec(spec)
         section = common.get("results" if operand.startswith("data_out") else "args", {})
         entry = section.get(operand)
         if entry is None:
@@ -137,7 +141,7 @@ def quantize_transform_pass(graph: MaseGraph, args: dict):
             setattr(gm.get_submodule(parent) if parent else gm, child, quantized)
         else:
             quantized = _replace_function(gm, node, config)
-        _record_formats(node, quantized.specs)
+        record_formats(node, quantized.specs)
         resolved[node.name] = config
     gm.recompile()
     histogram = quantization_histogram(graph_iterator_compare_nodes(args["original_graph"], graph, silent=True))
