@@ -59,6 +59,24 @@ def test_transform_from_trained_checkpoint_and_train_the_graph(tmp_path, jsc_dat
     assert "test_acc" in capsys.readouterr().out
 
 
+def test_transform_of_a_transformed_graph_keeps_its_transforms(tmp_path, jsc_data_dir):
+    """A second `ch transform` on a saved graph extends its recipe: the result rebuilds with both."""
+    from chop.ir import MaseGraph
+
+    first = ROOT / "configs" / "examples" / "jsc_toy_by_type.toml"
+    assert transform(tmp_path, first, "--project", "a") == 0
+    saved = tmp_path / "a" / "software" / "transform" / "transformed_ckpt"
+    second = tmp_path / "second.toml"
+    second.write_text('model = "jsc-toy"\ndataset = "jsc"\n[passes.freeze_learned]\n')
+    assert transform(tmp_path, second, "--project", "b", "--load", str(saved), "--load-type", "mg") == 0
+    out = tmp_path / "b" / "software" / "transform" / "transformed_ckpt"
+    recipe = json.loads((out / "recipe.json").read_text())
+    assert [name for name, _ in recipe["passes"]] == ["quantize", "freeze_learned"]
+    rebuilt, original = MaseGraph.load(out), MaseGraph.load(saved)
+    x = torch.randn(16, 16)
+    assert torch.equal(rebuilt.model(x), original.model(x))
+
+
 def test_second_transform_keeps_the_first(tmp_path, jsc_data_dir):
     config = ROOT / "configs" / "examples" / "jsc_tiny_analysis.toml"
     assert transform(tmp_path, config, "--project", "t") == 0

@@ -124,3 +124,19 @@ def test_folded_and_quantized_graph_saves_and_loads(tmp_path):
     x = random_inputs("jsc-s")
     mg.model.eval(), back.model.eval()
     assert torch.equal(mg.model(x), back.model(x))
+
+
+def test_normalised_batchnorm_stays_the_same_affine_in_training():
+    """A folded graph trains (QAT, learned widths): the normalised BatchNorm never switches to
+    batch statistics, and its scale and shift still learn."""
+    new = fold_batchnorm(traced("jsc-s"))
+    x = random_inputs("jsc-s", 64)
+    with torch.no_grad():
+        expected = new.model.eval()(x)
+    new.model.train()
+    out = new.model(x)
+    assert torch.equal(out, expected)  # jsc-s has no dropout: train mode computes the same
+    out.sum().backward()
+    bn = new.model.get_submodule("seq_blocks.0")
+    assert bn.weight.grad is not None and bn.weight.grad.abs().sum() > 0
+    assert torch.equal(bn.running_var, torch.ones_like(bn.running_var))  # never re-estimated
