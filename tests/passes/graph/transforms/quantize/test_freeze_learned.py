@@ -118,3 +118,5 @@ def test_cost_reports_follow_the_frozen_widths():
     data_in_bits = frozen.model.fc1.specs["data_in_0"].width
     saved = before["total_per_sample"]["bitops_forward"] - after["total_per_sample"]["bitops_forward"]
     assert saved == fc1_macs * data_in_bits * 2
+    # the widths are no weights of the model: the same parameters before and after freezing
+    assert before["total_per_sample"]["params"] == after["total_per_sample"]["params"] == 16 * 16 + 16 + 16 * 4 + 4

@@ -22,6 +22,7 @@ from typing import Any
 
 from torch import fx, nn
 
+from chop.nn.learned import learners
 from chop.passes.graph.analysis.cost.bits import operand_bits
 from chop.passes.graph.analysis.cost.formula import NodeView, OpCost, Uncountable, formula_for
 from chop.passes.graph.analysis.cost.sparsity import weight_nonzeros
@@ -32,9 +33,12 @@ NO_ACTIVATION_TYPES = ("implicit_func", "get_attr", "output")
 
 
 def owned_parameters(node: fx.Node, model: fx.GraphModule) -> list[tuple[str, nn.Parameter]]:
-    """(name, parameter) pairs the node owns."""
+    """(name, parameter) pairs the node owns (not a learned quantizer's widths: they are no
+    weights of the model and vanish when frozen)."""
     if node.op == "call_module":
-        return list(model.get_submodule(node.target).named_parameters())
+        module = model.get_submodule(node.target)
+        widths = {id(p) for learner in learners(module) for p in learner.parameters()}
+        return [(name, p) for name, p in module.named_parameters() if id(p) not in widths]
     if node.op == "get_attr":
         owner_path, _, attribute = node.target.rpartition(".")
         value = getattr(model.get_submodule(owner_path), attribute, None)
