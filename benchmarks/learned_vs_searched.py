@@ -29,15 +29,13 @@ from lightning_fabric import Fabric
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from quantization_sweep import load_data  # noqa: E402
-from study_common import base_model, describe_base, pyplot, test_acc, train, write_csv  # noqa: E402
+from study_common import base_model, graph_with_metadata, describe_base, pyplot, test_acc, train, write_csv  # noqa: E402
 
 from chop import MaseGraph  # noqa: E402
 from chop.engine.batches import endless_inputs  # noqa: E402
 from chop.passes.graph import (  # noqa: E402
-    add_common_metadata_analysis_pass,
     flops_analysis_pass,
     freeze_learned_transform_pass,
-    init_metadata_analysis_pass,
     quantize_transform_pass,
 )
 
@@ -96,9 +94,7 @@ def main() -> None:
     fabric = Fabric(accelerator="cpu", devices=1)
     model = base_model(fabric, a, data)
     float_acc = test_acc(fabric, model, data)
-    base = MaseGraph(model.module, model_name=a.model, dataset_info=data.info)
-    base, _ = init_metadata_analysis_pass(base, None)
-    base, _ = add_common_metadata_analysis_pass(base, {"dummy_in": data.train.inputs(8)})
+    base = graph_with_metadata(model.module, a.model, data)
     linears = [n.name for n in base.fx_graph.nodes
                if n.meta["mase"]["common"].get("mase_op") == "linear"]
     widths = [int(w) for w in a.widths.split(",")]

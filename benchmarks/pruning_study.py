@@ -21,12 +21,10 @@ from lightning_fabric import Fabric
 from chop import MaseGraph
 from chop.dataset import get_dataset
 from chop.passes.graph import (
-    add_common_metadata_analysis_pass,
-    init_metadata_analysis_pass,
     prune_transform_pass,
 )
 from chop.passes.graph.transforms.prune.select import prunable_nodes
-from study_common import base_model, describe_base, describe_tuning, dataset_options, pyplot, test_acc, train, write_csv
+from study_common import base_model, graph_with_metadata, describe_base, describe_tuning, dataset_options, pyplot, test_acc, train, write_csv
 
 METHODS = ("random", "l1-norm")
 
@@ -70,9 +68,7 @@ def main() -> None:
     fabric = Fabric(accelerator="cpu", devices=1)
     model = base_model(fabric, a, data)
     float_acc = test_acc(fabric, model, data)
-    base = MaseGraph(model.module, model_name=a.model, dataset_info=data.info)
-    base, _ = init_metadata_analysis_pass(base, None)
-    base, _ = add_common_metadata_analysis_pass(base, {"dummy_in": data.train.inputs(8)})
+    base = graph_with_metadata(model.module, a.model, data)
     keep = classifier_name(base)
 
     rows = []

@@ -45,6 +45,17 @@ def base_model(fabric, args, data):
     return fabric.setup_module(model)
 
 
+def graph_with_metadata(model, model_name: str, data):
+    """`model` traced into a MaseGraph with its common metadata (from 8 training rows)."""
+    from chop import MaseGraph
+    from chop.passes.graph import add_common_metadata_analysis_pass, init_metadata_analysis_pass
+
+    graph = MaseGraph(model, model_name=model_name, dataset_info=data.info)
+    graph, _ = init_metadata_analysis_pass(graph, None)
+    graph, _ = add_common_metadata_analysis_pass(graph, {"dummy_in": data.train.inputs(8)})
+    return graph
+
+
 def test_acc(fabric, model, data) -> float:
     return evaluate(fabric, model, TensorBatches(data.test, eval_batch_size(data.test)))["acc"]
 

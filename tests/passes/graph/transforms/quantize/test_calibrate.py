@@ -2,16 +2,13 @@
 
 import pytest
 import torch
-from torch import nn
 
-from chop import MaseGraph
 from chop.nn.quantizers import IntegerFormat
 from chop.passes.graph import (
-    add_common_metadata_analysis_pass,
-    init_metadata_analysis_pass,
     quantize_transform_pass,
 )
 from chop.errors import ConfigError
+from two_layers import calibration_batches, two_layer_graph
 from chop.passes.graph.transforms.quantize.calibrate import (
     frac_width_for,
     mse_frac_width,
@@ -19,26 +16,12 @@ from chop.passes.graph.transforms.quantize.calibrate import (
 )
 
 
-class TwoLayers(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1, self.relu, self.fc2 = nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 4)
-
-    def forward(self, x):
-        return self.fc2(self.relu(self.fc1(x)))
-
-
 def graph():
-    torch.manual_seed(0)
-    mg = MaseGraph(TwoLayers())
-    mg, _ = init_metadata_analysis_pass(mg, None)
-    mg, _ = add_common_metadata_analysis_pass(mg, {"dummy_in": {"x": torch.randn(4, 16)}})
-    return mg
+    return two_layer_graph()
 
 
 def batches():
-    gen = torch.Generator().manual_seed(1)
-    return [{"x": torch.randn(64, 16, generator=gen) * 3} for _ in range(4)]
+    return calibration_batches()
 
 
 AUTO = {"name": "integer", "data_in_width": 4, "data_in_frac_width": "auto",

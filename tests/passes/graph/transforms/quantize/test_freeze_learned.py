@@ -4,27 +4,16 @@ replays to the trained widths."""
 
 import pytest
 import torch
-from torch import nn
 
 from chop import MaseGraph
 from chop.nn.learned import LearnedFixedPoint
 from chop.nn.quantizers import IntegerFormat
 from chop.passes.graph import (
-    add_common_metadata_analysis_pass,
     freeze_learned_transform_pass,
-    init_metadata_analysis_pass,
     quantize_transform_pass,
 )
 from chop.passes.graph.transforms.quantize.calibrate import frac_width_for
-
-
-class TwoLayers(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1, self.relu, self.fc2 = nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 4)
-
-    def forward(self, x):
-        return self.fc2(self.relu(self.fc1(x)))
+from two_layers import TwoLayers, calibration_batches, two_layer_graph
 
 
 LEARNED = {"name": "integer", "data_in_width": 6, "data_in_frac_width": "learned",
@@ -33,14 +22,8 @@ LEARNED = {"name": "integer", "data_in_width": 6, "data_in_frac_width": "learned
 
 
 def learned_graph():
-    torch.manual_seed(0)
-    mg = MaseGraph(TwoLayers(), model_name=None)
-    mg, _ = init_metadata_analysis_pass(mg, None)
-    mg, _ = add_common_metadata_analysis_pass(mg, {"dummy_in": {"x": torch.randn(4, 16)}})
-    gen = torch.Generator().manual_seed(1)
-    batches = [{"x": torch.randn(64, 16, generator=gen) * 3} for _ in range(2)]
-    mg, result = quantize_transform_pass(mg, {"by": "type", "linear": {"config": LEARNED},
-                                              "input_generator": batches})
+    mg, result = quantize_transform_pass(two_layer_graph(), {
+        "by": "type", "linear": {"config": LEARNED}, "input_generator": calibration_batches()})
     return mg, result
 
 
