@@ -34,7 +34,7 @@ def test_penalty_is_bitops_per_mac_and_reaches_the_widths():
     macs_q, macs_c = 16 * 4, 5 * 8 * 8 * (3 * 3 * 3)
     expected = (0.01 * macs_q * 6 * 4 + 0.03 * macs_c * 6 * 4) / (macs_q + macs_c)
     penalty = bit_penalty(net)
-    assert float(penalty) == pytest.approx(expected)
+    assert float(penalty.detach()) == pytest.approx(expected)
     penalty.backward()
     # d/d(width of q's weight) = 0.01 * macs_q * 6 / total
     assert float(q.specs["weight"].frac.grad) == pytest.approx(0.01 * macs_q * 6 / (macs_q + macs_c))
