@@ -111,8 +111,9 @@ def test_width_extremes_hit_their_end_points(width):
 
 
 @pytest.mark.parametrize("width,frac,signed", [(2, 2, True), (8, 4, True), (8, 0, False), (16, 9, True), (31, 20, True), (4, -2, True)])
-def test_fused_float32_path_equals_the_definition(width, frac, signed):
-    """float32 uses PyTorch's fused fake-quant kernel: same values as the formula, ties included."""
+def test_fast_float32_path_equals_the_definition(width, frac, signed):
+    """float32 takes the fast path (fixed_fast.py) where exact: same values as the formula, ties
+    included; widths past its reach (31 bits) take the generic path."""
     spec = IntegerFormat(width, frac, is_signed=signed)
     step = 2.0**-frac
     g = torch.Generator().manual_seed(width)

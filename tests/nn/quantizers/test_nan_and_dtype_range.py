@@ -62,7 +62,7 @@ def test_a_nan_only_block_does_not_poison_its_neighbours(spec):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_fixed_point_nan_in_the_fused_float32_path_and_with_gradients(dtype):
+def test_fixed_point_nan_in_the_fast_path_and_with_gradients(dtype):
     x = torch.tensor([NAN, 1.0, -100.0, NAN], dtype=dtype, requires_grad=True)
     out = IntegerFormat(8, 4)(x)
     assert torch.isnan(out[[0, 3]]).all()

@@ -76,7 +76,7 @@ FIXED_POINT_ENDS = [IntegerFormat(4, 2), IntegerFormat(3, 0, is_signed=False),
 def test_fixed_point_gradient_range_is_one_rule_in_every_dtype(spec, dtype):
     """Gradient where x rounds into the range: [min - step/2, max + step/2) for nearest-even,
     [min, max + step) for floor; the same points give the same gradient in every dtype
-    (float32 runs the fused kernel, the others the generic path)."""
+    (float32 and float64 run the fast path, the half dtypes the generic path)."""
     lo, hi = spec.grad_range
     nudge = spec.step / 8  # small values of few bits: exact in bfloat16 too
     if spec.rounding == "nearest_even":

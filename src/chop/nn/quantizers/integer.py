@@ -10,12 +10,15 @@
 Straight-through gradient, the same in every dtype: it passes where x *rounds* into the integer
 range, lo <= round(x * 2**f) <= hi, i.e. on [min_value - step/2, max_value + step/2) for
 nearest-even (the ends follow the ties: the lower end is kept, the upper end is not, for
-width >= 2) and on [min_value, max_value + step) for floor. This is the rule of PyTorch's fused
-fake-quant kernel, which float32 uses for speed.
+width >= 2) and on [min_value, max_value + step) for floor (PyTorch's fake-quant rule).
+
+Speed: float32 and float64 round-half-even (the QAT hot path) run `fast_fixed_point`
+(`fixed_fast.py`): four vectorised in-place passes forward, one fused masked copy backward.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -28,8 +31,8 @@ from chop.nn.quantizers.base import (
     check_choice,
     check_int,
     compute_dtype,
-    keep_nan,
 )
+from chop.nn.quantizers.fixed_fast import FastBounds, fast_bounds, fast_fixed_point
 from chop.nn.quantizers.registry import register_format
 
 ROUNDINGS = ("nearest_even", "floor")
@@ -76,15 +79,22 @@ class IntegerFormat(ClippedRange, NumberFormat):
         return self.int_max * 2.0**-self.frac_width
 
     def quantize(self, x: torch.Tensor, **kwargs) -> torch.Tensor:
-        """As `NumberFormat.quantize`; float32 round-half-even runs PyTorch's fused fake-quant
-        kernel (same values bit for bit, one op forward and backward: training with fixed point
-        in the loop costs ~40% less), with NaN put back where the kernel makes a number."""
-        if (isinstance(x, torch.Tensor) and x.dtype == torch.float32 and not kwargs
-                and self.rounding == "nearest_even" and self.int_max < 2**31
-                and abs(self.frac_width) <= 60 and x.numel() > 0):
-            return keep_nan(x, torch.fake_quantize_per_tensor_affine(
-                x, 2.0**-self.frac_width, 0, self.int_min, self.int_max))
+        """As `NumberFormat.quantize`; float32/float64 round-half-even take the fast path
+        (same values and gradient bit for bit, see `fixed_fast.py`)."""
+        if isinstance(x, torch.Tensor) and not kwargs:
+            bounds = self._fast_bounds.get(x.dtype)
+            if bounds is not None:
+                return fast_fixed_point(x, bounds)
         return super().quantize(x, **kwargs)
+
+    @functools.cached_property
+    def _fast_bounds(self) -> dict[torch.dtype, FastBounds]:
+        """The fast path's constants per dtype, worked out once per spec (empty: no fast path)."""
+        if self.rounding != "nearest_even":
+            return {}
+        found = {dtype: fast_bounds(self.int_min, self.int_max, self.frac_width, dtype)
+                 for dtype in (torch.float32, torch.float64)}
+        return {dtype: bounds for dtype, bounds in found.items() if bounds is not None}
 
     def _round_scaled(self, x: torch.Tensor) -> torch.Tensor:
         """round(x * 2**frac_width), unclamped: the integer x rounds to."""
