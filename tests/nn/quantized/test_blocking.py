@@ -1,5 +1,7 @@
-"""Block formats in quantized convs block along the reduction; the cost pass counts their
-scales at the real tensor shapes."""
+"""Block formats in quantized convs and matmuls block along the reduction; the cost pass counts
+their scales at the real tensor shapes."""
+
+import operator
 
 import pytest
 import torch
@@ -7,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from chop import MaseGraph
-from chop.nn.quantized import from_float
+from chop.nn.quantized import from_float, quantized_function
 from chop.nn.quantizers import MXIntFormat
 from chop.passes.graph import (
     add_common_metadata_analysis_pass,
@@ -66,3 +68,47 @@ def test_cost_counts_the_scales_of_the_conv_weight():
     assert record["weight_memory_bits"] == pytest.approx(weight_bits + bias_bits)
     # input (1, 32, 5, 5) blocked along its 32 channels: one scale per position
     assert record["bitops_forward"] == pytest.approx(record["macs_forward"] * 4.25 * 4.25)
+
+
+def blocked_along_rows(spec, b: torch.Tensor) -> torch.Tensor:
+    """The definition for b of `a @ b`: blocks run down b's columns (its dim -2), i.e. along the
+    last dim of b transposed."""
+    return spec(b.transpose(-1, -2).contiguous()).transpose(-1, -2)
+
+
+@pytest.mark.parametrize("target, a_shape, b_shape", [
+    (torch.matmul, (5, 48), (48, 7)),
+    (torch.matmul, (2, 3, 5, 40), (2, 3, 40, 6)),  # attention-shaped, batched
+    (torch.bmm, (3, 4, 36), (3, 36, 5)),
+    (operator.matmul, (6, 33), (33, 2)),
+])
+def test_matmul_and_bmm_block_b_along_the_reduction(target, a_shape, b_shape):
+    """`a @ b` sums a's last dim against b's dim -2: b's blocks run along dim -2 (one scale per
+    32 rows of a column), a's along its last dim."""
+    g = torch.Generator().manual_seed(3)
+    a = torch.randn(a_shape, generator=g) * torch.exp2(torch.randint(-6, 6, a_shape, generator=g).float())
+    b = torch.randn(b_shape, generator=g) * torch.exp2(torch.randint(-6, 6, b_shape, generator=g).float())
+    q = quantized_function(target, {"name": "mxint", "data_in_width": 4})
+    assert q.quantizer("data_in_1").block_dims == (-2,)
+    assert q.quantizer("data_in_0").block_dims is None
+    mx = MXIntFormat(4)
+    expected = torch.matmul(mx(a), blocked_along_rows(mx, b))
+    assert torch.equal(q(a, b), expected)
+    # the old layout (b blocked along its last dim) gives another answer on data like this
+    assert not torch.equal(q(a, b), torch.matmul(mx(a), mx(b)))
+
+
+def test_matmul_with_a_vector_blocks_it_along_its_only_dim():
+    g = torch.Generator().manual_seed(4)
+    a, v = torch.randn(3, 40, generator=g), torch.randn(40, generator=g) * 10
+    q = quantized_function(torch.matmul, {"name": "mxfp", "data_in_width": 8,
+                                          "data_in_exponent_width": 4})
+    mx = q.quantizer("data_in_1")
+    assert torch.equal(q(a, v), torch.matmul(q.quantizer("data_in_0")(a), mx(v)))
+    assert torch.equal(mx(v), type(mx)(8, 4)(v))  # (-2,) on a vector: its only dim
+
+
+def test_explicit_block_dims_of_b_win():
+    q = quantized_function(torch.bmm, {"name": "mxint", "data_in_width": 4,
+                                       "data_in_1_block_dims": [-1]})
+    assert q.quantizer("data_in_1").block_dims == (-1,)

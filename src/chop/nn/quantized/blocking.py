@@ -2,8 +2,9 @@
 
 A shared scale serves a dot product best when its block lies along the summed dim: for a conv
 that is Cin*kH*kW of the `[Cout, Cin, kH, kW]` weight and the channels of the `(N, C, H, W)`
-input (as OCP MX and MASE block them). Linear reduces along the last dim, the formats' default.
-An operand's explicit `block_dims` in the config wins.
+input (as OCP MX and MASE block them); for `a @ b` (matmul, bmm) it is a's last dim and b's
+second-to-last (a 1-D b, a vector, blocks along its only dim). Linear reduces along the last
+dim, the formats' default. An operand's explicit `block_dims` in the config wins.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import dataclasses
 
 from torch import nn
 
+from chop.nn.functions import Bmm, Matmul
 from chop.nn.quantizers import NumberFormat
 
 
@@ -23,6 +25,8 @@ def reduction_dims(module: nn.Module, operand: str) -> tuple[int, ...] | None:
             return tuple(range(-(spatial + 1), 0))  # Cin and the kernel
         if operand.startswith("data_in"):
             return (-(spatial + 1),)  # the channels, batched or not
+    if isinstance(module, (Matmul, Bmm)) and operand == "data_in_1":
+        return (-2,)  # b's rows: the K of (..., M, K) @ (..., K, N)
     return None
 
 

@@ -6,8 +6,10 @@ Two fields of those formats say it:
               index the rows. None (the default) means the last dim. A dot product's
               reduction is what a block should run along, so the quantize pass fills it in per
               operand: a `[Cout, Cin, kH, kW]` conv weight blocks along (-3, -2, -1), i.e.
-              Cin*kH*kW; an `(N, C, H, W)` conv input along its channels (-3,); a Linear along
-              its last dim.
+              Cin*kH*kW; an `(N, C, H, W)` conv input along its channels (-3,); the second
+              operand of a matmul/bmm along its rows (-2,); a Linear along its last dim.
+              A vector (a 1-D tensor) has one dim and blocks along it whatever block_dims
+              names: matmul's 1-D operands reduce along it on either side.
   block_size  an int n: n consecutive elements of the blocked axis; or a 2-D shape [r, c]
               (MASE's, e.g. [1, 16]): r rows by c elements of the blocked axis ([1, c] is
               stored as c).
@@ -80,7 +82,7 @@ def elements_per_block(block_size: int | tuple[int, int]) -> int:
 def _split_dims(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> tuple[list[int], list[int]]:
     """(row dims, blocked dims) as non-negative indices of a tensor of `shape`."""
     ndim = max(len(shape), 1)
-    if dims is None:
+    if dims is None or ndim == 1:
         blocked = [ndim - 1]
     else:
         if any(not -ndim <= d < ndim for d in dims):
