@@ -12,11 +12,13 @@ each width w and learning rate, by both libraries, with the same training loop a
             with its defaults at w bits: per-tensor float scales, weights Int, activations learned
             scales (bias left float, as Brevitas does by default).
 
-Step times: one Adam step at batch 256 of the float model and of each side's QAT model, timed
-alternately in this process (median); each side's ratio is QAT step / float step.
+Accuracies are the mean and sample standard deviation over the seeds. Step times: one Adam step
+at batch 256 of the float model and of each side's QAT model, the three taking turns step by
+step in this process (median); each side's ratio is QAT step / float step.
 
 Run (Brevitas lives in its own venv): make bench-brevitas
-  .venv-brevitas/bin/python benchmarks/brevitas_qat.py --seeds 3 --float-epochs 3 --qat-epochs 2
+  .venv-brevitas/bin/python benchmarks/brevitas_qat.py --seeds 3 --float-epochs 3 --qat-epochs 2 \
+      --out docs/studies/brevitas_qat_mlp_fashion-mnist.md
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import argparse
 import copy
 import logging
 import statistics
+import sys
 import time
 
 import torch
@@ -39,6 +42,7 @@ from chop.passes.graph import (
     init_metadata_analysis_pass,
     quantize_transform_pass,
 )
+from quantized_step import median_step_ms
 
 BATCH = 256
 
@@ -100,22 +104,9 @@ def brevitas_qat_model(float_model: nn.Module, width: int) -> nn.Module:
     return nn.Sequential(*layers)
 
 
-def step_ms(models: dict[str, nn.Module], data, steps: int, rounds: int) -> dict[str, float]:
-    """Median ms of one Adam step per model, timed in alternation."""
-    x, y = data.train.x[:BATCH], data.train.y[:BATCH]
-    optimizers = {name: torch.optim.Adam(m.parameters(), lr=1e-5) for name, m in models.items()}
-    times: dict[str, list[float]] = {name: [] for name in models}
-    for round_index in range(rounds + 1):
-        for name, model in models.items():
-            model.train()
-            for _ in range(steps):
-                start = time.perf_counter()
-                optimizers[name].zero_grad(set_to_none=True)
-                F.cross_entropy(model(x), y).backward()
-                optimizers[name].step()
-                if round_index:  # the first round warms up
-                    times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) * 1e3 for name, t in times.items()}
+def mean_sd(values: list[float]) -> str:
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.4f} ± {sd:.4f}"
 
 
 def main() -> None:
@@ -129,8 +120,9 @@ def main() -> None:
                         help="machop's bias width (default: the same w as everything else)")
     parser.add_argument("--statistic", default="mse", choices=["max", "quantile", "mse"],
                         help="machop's calibration statistic for the 'auto' fractional widths")
-    parser.add_argument("--timing-steps", type=int, default=30)
+    parser.add_argument("--timing-steps", type=int, default=60)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", default=None, help="also write the table (Markdown) here")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     logging.getLogger("chop").setLevel(logging.WARNING)  # the quantize pass's histograms
@@ -162,30 +154,41 @@ def main() -> None:
                       f"brevitas {results[(width, lr, 'brevitas')][-1]:.4f}", flush=True)
         if seed == 0:
             for width in widths:
-                timing[width] = step_ms({
-                    "float": copy.deepcopy(float_model),
+                timing[width] = median_step_ms({
+                    "float": copy.deepcopy(float_model).train(),
                     "machop": machop_qat_model(float_model, data, width, args.bias_width or width,
-                                               args.statistic),
-                    "brevitas": brevitas_qat_model(float_model, width),
-                }, data, args.timing_steps, 3)
+                                               args.statistic).train(),
+                    "brevitas": brevitas_qat_model(float_model, width).train(),
+                }, torch.optim.Adam, data.train.x[:BATCH], data.train.y[:BATCH], args.timing_steps)
 
-    mean = statistics.mean
-    print(f"\nmachop calibration statistic {args.statistic!r}; bias width "
-          f"{args.bias_width or 'w'}")
-    print(f"mlp on Fashion-MNIST: float start {args.float_epochs} epochs (test {mean(float_accs):.4f}), "
-          f"then {args.qat_epochs} QAT epochs, Adam, batch {BATCH}, {args.seeds} seed(s), "
-          f"{args.threads} thread(s); {time.perf_counter() - started:.0f} s in all")
-    print("| bits | lr | machop acc | Brevitas acc | machop QAT/float step | Brevitas QAT/float step |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    lines = [
+        f"mlp on Fashion-MNIST: float start {args.float_epochs} epochs (test "
+        f"{mean_sd(float_accs)}), then {args.qat_epochs} QAT epochs, Adam, batch {BATCH}, "
+        f"{args.seeds} seed(s), {args.threads} thread(s); machop calibration statistic "
+        f"{args.statistic!r}, bias width {args.bias_width or 'w'}; "
+        f"{time.perf_counter() - started:.0f} s in all",
+        "",
+        "| bits | lr | machop test acc | Brevitas test acc | machop QAT/float step | "
+        "Brevitas QAT/float step |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
     for width in widths:
         t = timing[width]
         for lr in lrs:
-            print(f"| {width} | {lr:g} | {mean(results[(width, lr, 'machop')]):.4f} | "
-                  f"{mean(results[(width, lr, 'brevitas')]):.4f} | {t['machop'] / t['float']:.2f}x | "
-                  f"{t['brevitas'] / t['float']:.2f}x |")
-    print("step times (ms): " + "; ".join(
+            lines.append(
+                f"| {width} | {lr:g} | {mean_sd(results[(width, lr, 'machop')])} | "
+                f"{mean_sd(results[(width, lr, 'brevitas')])} | {t['machop'] / t['float']:.2f}x | "
+                f"{t['brevitas'] / t['float']:.2f}x |")
+    lines += ["", "step times (ms, median): " + "; ".join(
         f"w={w}: float {t['float']:.2f}, machop {t['machop']:.2f}, brevitas {t['brevitas']:.2f}"
-        for w, t in timing.items()))
+        for w, t in timing.items())]
+    print("\n" + "\n".join(lines))
+    if args.out:
+        command = " ".join(["python benchmarks/brevitas_qat.py", *sys.argv[1:]])
+        with open(args.out, "w") as handle:
+            handle.write("# Low-bit QAT: machop against Brevitas\n\n"
+                         f"Made by `{command}` ({__doc__.splitlines()[0]}).\n\n"
+                         + "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
