@@ -84,7 +84,7 @@ def main() -> None:
     p.add_argument("--random", type=int, default=8, help="random mixed-precision points")
     p.add_argument("--start-width", type=int, default=8)
     p.add_argument("--penalties", default="0,0.0003,0.001,0.003,0.01,0.03")
-    p.add_argument("--learned-lr", type=float, default=0.01)
+    p.add_argument("--learned-lr", type=float, default=0.05)
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args()
     torch.set_num_threads(1)

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "configs" / "examples"
 
 
-def test_learn_train_freeze_export(tmp_path, jsc_data_dir, capsys, monkeypatch):
+def test_learn_train_freeze_export(tmp_path, jsc_data_dir, capsys, caplog, monkeypatch):
     monkeypatch.chdir(tmp_path)  # export_integer's relative save_path
     common = ["--project-dir", str(tmp_path), "--project", "lq"]
     assert main(["transform", "--config", str(EXAMPLES / "jsc_s_learned.toml"), *common]) == 0
@@ -27,6 +27,7 @@ def test_learn_train_freeze_export(tmp_path, jsc_data_dir, capsys, monkeypatch):
 
     assert main(["train", "jsc-s", "jsc", "--load", str(sw / "transform" / "transformed_ckpt"),
                  "--load-type", "mg", "--max-epochs", "2", "--report-to", "none", *common]) == 0
+    assert "learned widths: seq_blocks.0 data_in_0 integer(" in caplog.text
     best = sw / "training_ckpts" / "best.ckpt"
     state = torch.load(best, weights_only=True)["state_dict"]
     trained = {n: (float(state[f"model.{n}.frac"]), float(state[f"model.{n}.int_bits"])) for n in learners}

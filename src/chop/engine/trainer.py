@@ -21,6 +21,7 @@ from chop.engine.batches import TensorBatches
 from chop.engine.checkpoint import make_checkpoint
 from chop.engine.early_stop import BestTracker
 from chop.engine.epoch import evaluate_batches, learned_penalty, run_epoch
+from chop.nn.learned.penalty import describe as describe_learners
 from chop.engine.progress import EpochProgress
 from chop.engine.schedule import TrainingSchedule, make_scheduler, scheduled_step
 
@@ -197,6 +198,9 @@ def fit(
             bar.end_epoch({k: row[k] for k in ("train_loss", "val_loss", "val_acc")})
             log.info("epoch %d: train loss %.4f acc %.4f | val loss %.4f acc %.4f",
                      epoch + 1, row["train_loss"], row["train_acc"], row["val_loss"], row["val_acc"])
+            if penalty is not None:
+                log.info("learned widths: %s", "; ".join(f"{name.replace('.learned.', ' ')} {spec}"
+                                                          for name, spec in describe_learners(raw_model)))
             if opts.ckpt_dir is not None:
                 ckpt = make_checkpoint(
                     raw_model, opts.model_name, dataset.info,

@@ -76,7 +76,7 @@ class LearnedFixedPoint(nn.Module):
     name = NAME
 
     def __init__(self, start: IntegerFormat, learn_width: bool = False, bitops_penalty: float = 0.0,
-                 learned_lr: float = 0.01, frac: float | None = None, int_bits: float | None = None):
+                 learned_lr: float = 0.05, frac: float | None = None, int_bits: float | None = None):
         super().__init__()
         if not isinstance(start, IntegerFormat):
             raise ConfigError(f"Learned widths start from an 'integer' format, got {start}.")

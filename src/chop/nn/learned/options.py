@@ -10,7 +10,7 @@
     bias_frac_width = 8              # a plain operand beside learned ones
     learn_widths = true              # learn the widths too, starting from the given ones
     bitops_penalty = 0.002           # loss += bitops_penalty * BitOPs / MACs
-    learned_lr = 0.01                # the learning rate of the widths (bits per step with Adam)
+    learned_lr = 0.05                # the learning rate of the widths (about bits per step with Adam)
 
 The quantize pass resolves "learned" like "auto" (a calibrated integer start) and records which
 operands learn under the key `learned` (e.g. ["data_in", "weight"]), so that a recipe replays them.
@@ -28,7 +28,7 @@ from chop.nn.quantizers.integer import IntegerFormat
 LEARNED = "learned"
 #: Config keys of learned quantization (beside the format's own fields).
 LEARN_KEYS = ("learned", "learn_widths", "bitops_penalty", "learned_lr")
-LEARN_DEFAULTS = {"learn_widths": False, "bitops_penalty": 0.0, "learned_lr": 0.01}
+LEARN_DEFAULTS = {"learn_widths": False, "bitops_penalty": 0.0, "learned_lr": 0.05}
 
 
 def learned_frac_operands(config: Mapping[str, Any]) -> list[str]:
