@@ -49,6 +49,7 @@ from chop.export import export_integer  # noqa: E402
 from chop.export.runner import IntegerProgram  # noqa: E402
 from chop.hardware import HardwareOptions, emit_design  # noqa: E402
 from chop.hardware.emit import split_layers  # noqa: E402
+from chop.hardware.estimate import estimate_design  # noqa: E402
 from chop.hardware.files import read_manifest, write_design  # noqa: E402
 from chop.hardware.simulate import ToolError, compare, run_design  # noqa: E402
 from chop.hardware.synth import synthesize_flat  # noqa: E402
@@ -259,7 +260,11 @@ def measure(model: str, bits: int, args) -> list[dict]:
             options = HardwareOptions(multiplier=multiplier, pipeline=args.pipeline)
             folder = tmp / f"machop_{multiplier}"
             write_design(emit_design(program, options, (elements,)), folder)
-            designs.append((f"machop-{multiplier}", folder, read_manifest(folder), {}))
+            estimate = estimate_design(read_manifest(folder), options)
+            designs.append((f"machop-{multiplier}", folder, read_manifest(folder),
+                            {"estimated_luts": estimate["total"]["luts"],
+                             "estimated_ffs": estimate["total"]["ffs"],
+                             "estimated_depth": estimate["critical_depth"]}))
         machop_manifest = designs[0][2]
         folder = tmp / "da4ml"
         folder.mkdir()
@@ -287,6 +292,11 @@ def _print_row(row: dict) -> None:
     else:
         figures = (f"{row['luts']:>7} {row['ffs']:>6} {row['logic_depth']:>6} "
                    f"{row['cpu_seconds']:>8.1f}")
+    if "estimated_luts" in row:  # machop's fast estimate of its own design (no tools)
+        figures += (f"   estimate {row['estimated_luts']} LUTs, {row['estimated_ffs']} FFs, "
+                    f"depth {row['estimated_depth']}")
+    elif "da4ml_cost" in row:
+        figures += f"   da4ml's cost {row['da4ml_cost']:.0f}"
     print(f"{row['model']:<9} {row['bits']:>4} {row['design']:<12} {row['latency']:>3} "
           f"{'yes' if row['bit_exact'] else 'NO':>9} {figures}", flush=True)
 
@@ -324,6 +334,8 @@ def main() -> None:
         for bits in args.bits:
             rows += measure(model, bits, args)
     _ratios(rows)
+    print("yosys:", ", ".join(sorted({f"{r['yosys']} ({r['yosys_kind']})" for r in rows
+                                      if "yosys" in r})))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1) + "\n")
 

@@ -16,6 +16,7 @@ coefficients in the library (`ESTIMATOR`). Also jsc-tiny at 8 and 4 bits, both s
 estimator's time per call on jsc-s (the per-trial cost in a search).
 
 Run: python benchmarks/lut_estimator.py [--designs 60] [--seed 0] [--cache yosys.json]
+     [--yosys auto|pinned|system]
      (--cache keeps yosys's figures between runs: only new designs are synthesized)
 """
 
@@ -51,6 +52,7 @@ from chop.hardware.estimate import (  # noqa: E402
 )
 from chop.hardware.files import read_manifest, write_design  # noqa: E402
 from chop.hardware.synth import synthesize  # noqa: E402
+from chop.hardware.yosys import find_yosys  # noqa: E402
 from chop.passes.graph import add_common_metadata_analysis_pass, init_metadata_analysis_pass  # noqa: E402
 
 
@@ -103,10 +105,10 @@ def shape_of(spec: dict) -> tuple[int, ...]:
     return (16,) if spec.get("model") else (spec["sizes"][0],)
 
 
-def synthesized(spec: dict, timeout: float) -> dict:
+def synthesized(spec: dict, timeout: float, yosys: str = "auto") -> dict:
     """yosys's per-layer and total figures for one design (what --cache keeps)."""
     program = program_of(spec)
-    options = HardwareOptions(multiplier=spec["multiplier"], synth_timeout=timeout)
+    options = HardwareOptions(multiplier=spec["multiplier"], synth_timeout=timeout, yosys=yosys)
     with tempfile.TemporaryDirectory() as folder:
         rtl = Path(folder) / "rtl"
         write_design(emit_design(program, options, shape_of(spec)), rtl)
@@ -163,6 +165,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument("--synth-timeout", type=float, default=300)
+    parser.add_argument("--yosys", default="auto", choices=["auto", "pinned", "system"],
+                        help="[hardware] yosys; keep one --cache file per yosys version")
     args = parser.parse_args()
     torch.set_num_threads(1)
     logging.getLogger("chop").setLevel(logging.ERROR)
@@ -174,9 +178,12 @@ def main() -> None:
     designs, start = [], time.perf_counter()
     for spec in specs:
         key = json.dumps(spec, sort_keys=True)
+        if key in cache and cache[key]["yosys"] != find_yosys(args.yosys).version:
+            raise SystemExit(f"--cache {args.cache} holds {cache[key]['yosys']}'s figures; "
+                             "give one cache file per yosys version.")
         if key not in cache:
             try:
-                cache[key] = synthesized(spec, args.synth_timeout)
+                cache[key] = synthesized(spec, args.synth_timeout, args.yosys)
             except Exception as error:  # a design yosys cannot finish in time: left out, said so
                 print(f"{spec['name']}: left out ({type(error).__name__}: {error})", flush=True)
                 continue

@@ -119,6 +119,7 @@ def test_synth_reports_luts_and_depth_per_layer(data, capsys):
     assert main(["synth", *data["args"]]) == 0
     report = json.loads((data["hardware"] / "synthesis.json").read_text())
     assert report["yosys"].startswith("Yosys") and report["target"] == "lut6"
+    assert report["yosys_kind"] in ("pinned", "system")  # which yosys ran: [hardware] yosys
     layers = report["layers"]
     assert [layer["module"] for layer in layers] == ["machop_top_layer0", "machop_top_layer1"]
     # Freshly initialised, the input BatchNorm is the identity: registers only, no LUTs.

@@ -99,7 +99,8 @@ def synthesize_program(program: IntegerProgram, options: HardwareOptions, datase
     path = Path(hardware_dir) / "synthesis.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
     total = report["total"]
-    return {"top": manifest["top"], "target": report["target"], "luts": total["luts"],
+    return {"top": manifest["top"], "target": report["target"],
+            "yosys": f"{report['yosys']} ({report['yosys_kind']})", "luts": total["luts"],
             "ffs": total["ffs"], "dsps": total["dsps"], "carry_cells": total["carry_cells"],
             "logic_depth": report["critical_depth"],
             "estimated_luts": report["estimate"]["total"]["luts"],
