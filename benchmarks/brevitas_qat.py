@@ -37,6 +37,7 @@ from torch import nn
 from chop import MaseGraph
 from chop.dataset import get_dataset
 from chop.models import get_model
+from chop.nn.learned import parameter_groups
 from chop.passes.graph import (
     add_common_metadata_analysis_pass,
     init_metadata_analysis_pass,
@@ -55,7 +56,8 @@ def batches(split, seed: int):
 
 
 def train(model: nn.Module, data, epochs: int, lr: float, seed: int) -> nn.Module:
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    # learned fractions (--fractions learned) get their own group and learning rate
+    optimizer = torch.optim.Adam(parameter_groups(model, lr, 0.0) or model.parameters(), lr=lr)
     model.train()
     for epoch in range(epochs):
         for x, y in batches(data.train, seed * 1000 + epoch):
@@ -74,12 +76,12 @@ def accuracy(model: nn.Module, split) -> float:
 
 
 def machop_qat_model(float_model: nn.Module, data, width: int, bias_width: int,
-                     statistic: str = "mse") -> nn.Module:
+                     statistic: str = "mse", fractions: str = "auto") -> nn.Module:
     mg = MaseGraph(copy.deepcopy(float_model))
     mg, _ = init_metadata_analysis_pass(mg, None)
     mg, _ = add_common_metadata_analysis_pass(mg, {"dummy_in": {"x": data.train.x[:8]}})
-    config = {"name": "integer", "data_in_width": width, "data_in_frac_width": "auto",
-              "data_in_is_signed": False, "weight_width": width, "weight_frac_width": "auto",
+    config = {"name": "integer", "data_in_width": width, "data_in_frac_width": fractions,
+              "data_in_is_signed": False, "weight_width": width, "weight_frac_width": fractions,
               "bias_width": bias_width, "bias_frac_width": "auto"}
     calibration = ({"x": x} for x, _ in batches(data.train, 7))
     mg, _ = quantize_transform_pass(mg, {"by": "type", "linear": {"config": config},
@@ -120,6 +122,9 @@ def main() -> None:
                         help="machop's bias width (default: the same w as everything else)")
     parser.add_argument("--statistic", default="mse", choices=["max", "quantile", "mse"],
                         help="machop's calibration statistic for the 'auto' fractional widths")
+    parser.add_argument("--fractions", default="auto", choices=["auto", "learned"],
+                        help="machop's input/weight fractional widths: calibrated once ('auto') or "
+                             "calibrated, then trained as power-of-two steps ('learned')")
     parser.add_argument("--timing-steps", type=int, default=60)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default=None, help="also write the table (Markdown) here")
@@ -143,7 +148,7 @@ def main() -> None:
             for lr in lrs:
                 sides = {
                     "machop": machop_qat_model(float_model, data, width, args.bias_width or width,
-                                               args.statistic),
+                                               args.statistic, args.fractions),
                     "brevitas": brevitas_qat_model(float_model, width),
                 }
                 for side, model in sides.items():
@@ -157,7 +162,7 @@ def main() -> None:
                 timing[width] = median_step_ms({
                     "float": copy.deepcopy(float_model).train(),
                     "machop": machop_qat_model(float_model, data, width, args.bias_width or width,
-                                               args.statistic).train(),
+                                               args.statistic, args.fractions).train(),
                     "brevitas": brevitas_qat_model(float_model, width).train(),
                 }, torch.optim.Adam, data.train.x[:BATCH], data.train.y[:BATCH], args.timing_steps)
 
@@ -165,7 +170,7 @@ def main() -> None:
         f"mlp on Fashion-MNIST: float start {args.float_epochs} epochs (test "
         f"{mean_sd(float_accs)}), then {args.qat_epochs} QAT epochs, Adam, batch {BATCH}, "
         f"{args.seeds} seed(s), {args.threads} thread(s); machop calibration statistic "
-        f"{args.statistic!r}, bias width {args.bias_width or 'w'}; "
+        f"{args.statistic!r}, fractions {args.fractions!r}, bias width {args.bias_width or 'w'}; "
         f"{time.perf_counter() - started:.0f} s in all",
         "",
         "| bits | lr | machop test acc | Brevitas test acc | machop QAT/float step | "
