@@ -7,7 +7,8 @@ forward + backward + optimizer step each:
           is the cost per quantizer call;
   mlp     the registered mlp's shape (784-256-128-10, ReLU), 4-bit unsigned inputs and signed
           weights/biases, Adam (the Brevitas benchmark's QAT step): large tensors, so what
-          counts is the cost per element.
+          counts is the cost per element; and the same with learned widths (inputs and weights
+          learn fraction and width, with the BitOPs penalty in the loss).
 Float and quantized steps alternate one by one (machine noise hits both alike); prints the
 median step times and their ratio (quantized / float; the issue's target is <= 1.5x).
 
@@ -24,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from chop.nn.learned import bit_penalty, has_learners, parameter_groups
 from chop.nn.quantized import from_float
 
 JSC_CONFIG = {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4, "weight_width": 8,
@@ -31,6 +33,8 @@ JSC_CONFIG = {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4, "w
 MLP_CONFIG = {"name": "integer", "data_in_width": 4, "data_in_frac_width": 3,
               "data_in_is_signed": False, "weight_width": 4, "weight_frac_width": 5,
               "bias_width": 4, "bias_frac_width": 5}
+LEARNED_CONFIG = {**MLP_CONFIG, "learned": ["data_in", "weight"], "learn_widths": True,
+                  "bitops_penalty": 0.001}
 BATCH = 256
 
 
@@ -55,13 +59,17 @@ def quantize_all(model: nn.Sequential, config: dict, only_linear: bool = False) 
 def median_step_ms(models: dict[str, nn.Module], optimizer: type, x: torch.Tensor,
                    y: torch.Tensor, steps: int, warmup: int = 20) -> dict[str, float]:
     """Median ms of one optimizer step per model, the models taking turns step by step."""
-    optimizers = {name: optimizer(m.parameters(), lr=1e-4) for name, m in models.items()}
+    optimizers = {name: optimizer(parameter_groups(m, 1e-4, 0.0) or m.parameters(), lr=1e-4)
+                  for name, m in models.items()}
+    learns = {name: has_learners(m) for name, m in models.items()}
     times: dict[str, list[float]] = {name: [] for name in models}
     for index in range(warmup + steps):
         for name, model in models.items():
             start = time.perf_counter()
             optimizers[name].zero_grad(set_to_none=True)
-            F.cross_entropy(model(x), y).backward()
+            loss = F.cross_entropy(model(x), y)
+            extra = bit_penalty(model) if learns[name] else None
+            (loss if extra is None else loss + extra).backward()
             optimizers[name].step()
             if index >= warmup:
                 times[name].append(time.perf_counter() - start)
@@ -82,11 +90,13 @@ def main() -> None:
                 torch.rand(BATCH, 1, 28, 28), torch.randint(0, 10, (BATCH,))),
     }
     for name, (model, config, only_linear, optimizer, x, y) in cases.items():
-        quantized = quantize_all(model, config, only_linear)
-        ms = median_step_ms({"float": model, "quantized": quantized}, optimizer, x, y,
-                            args.steps)
-        print(f"{name:6s} float {ms['float']:.3f} ms  quantized {ms['quantized']:.3f} ms  "
-              f"ratio {ms['quantized'] / ms['float']:.2f}x")
+        models = {"float": model, "quantized": quantize_all(model, config, only_linear)}
+        if name == "mlp":
+            models["learned"] = quantize_all(model, LEARNED_CONFIG, only_linear)
+        ms = median_step_ms(models, optimizer, x, y, args.steps)
+        print(f"{name:6s} float {ms['float']:.3f} ms  " + "  ".join(
+            f"{kind} {ms[kind]:.3f} ms (ratio {ms[kind] / ms['float']:.2f}x)"
+            for kind in models if kind != "float"))
 
 
 if __name__ == "__main__":

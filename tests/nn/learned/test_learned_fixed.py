@@ -138,3 +138,34 @@ def test_starts_only_from_fixed_point():
 
     with pytest.raises(ConfigError, match="integer"):
         LearnedFixedPoint(MinifloatIEEEFormat(8, 4))
+
+
+@pytest.mark.parametrize("learn_width", [False, True])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_fast_path_equals_the_generic_path(learn_width, dtype):
+    """The hot path (fixed_fast constants, dot products) gives the generic path's values and
+    gradients, NaN included."""
+    from chop.nn.learned.fixed import _bounds, _FastLearnedRound, _LearnedRound
+
+    gen = torch.Generator().manual_seed(3)
+    x = (torch.randn(4099, generator=gen, dtype=torch.float64) * 6).to(dtype)
+    x[::97] = float("nan")
+    x[5] = 2.25  # a tie at the step 2**-2 (frac 2)
+    g = torch.randn(4099, generator=gen, dtype=torch.float64).to(dtype)
+    results = []
+    for path in ("generic", "fast"):
+        q = learner(5, 2, learn_width=learn_width)
+        xr = x.clone().requires_grad_()
+        spec = q.frozen()
+        if path == "fast":
+            out = _FastLearnedRound.apply(xr, q.frac, q.int_bits, _bounds(spec, dtype), learn_width)
+        else:
+            out = _LearnedRound.apply(xr, q.frac, q.int_bits, spec, learn_width)
+        (out * g).nansum().backward()
+        results.append((out.detach(), xr.grad, q.frac.grad, q.int_bits.grad))
+    (out_a, gx_a, gf_a, gi_a), (out_b, gx_b, gf_b, gi_b) = results
+    assert torch.allclose(out_a, out_b, equal_nan=True, rtol=0, atol=0)
+    assert torch.equal(torch.nan_to_num(gx_a), torch.nan_to_num(gx_b))
+    assert float(gf_a) == pytest.approx(float(gf_b), rel=1e-4)
+    if learn_width:
+        assert float(gi_a) == pytest.approx(float(gi_b), rel=1e-4)

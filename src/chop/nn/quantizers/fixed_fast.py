@@ -70,18 +70,19 @@ def fast_bounds(int_min: int, int_max: int, frac_width: int,
                       torch.tensor(scale_down, dtype=dtype), grad_lo, grad_hi)
 
 
-def _round(x: torch.Tensor, b: FastBounds) -> torch.Tensor:
+def fast_round(x: torch.Tensor, b: FastBounds) -> torch.Tensor:
+    """The forward values alone (a new tensor; `x` is not changed)."""
     return x.clamp(b.clip_lo, b.clip_hi).mul_(b.scale_up).round_().mul_(b.scale_down)
 
 
 class _FixedPoint(torch.autograd.Function):
-    """Forward: `_round`. Backward: the gradient where x lies in [A', B'], else zero."""
+    """Forward: `fast_round`. Backward: the gradient where x lies in [A', B'], else zero."""
 
     @staticmethod
     def forward(ctx, x, bounds):
         ctx.save_for_backward(x)
         ctx.bounds = bounds
-        return _round(x, bounds)
+        return fast_round(x, bounds)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -100,4 +101,4 @@ def fast_fixed_point(x: torch.Tensor, bounds: FastBounds) -> torch.Tensor:
     straight-through gradient on [A', B']."""
     if x.requires_grad and torch.is_grad_enabled():
         return _FixedPoint.apply(x, bounds)
-    return _round(x, bounds)
+    return fast_round(x, bounds)
