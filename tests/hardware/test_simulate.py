@@ -181,3 +181,16 @@ def test_random_small_programs_are_bit_exact(tmp_path, program, pipeline, multip
     expected = program.run_integers(inputs)
     compare(run.outputs, expected, [f"random {i}" for i in range(48)] + labels,
             program.output_frac)
+
+
+
+def test_a_one_bit_bus_is_declared_as_a_vector():
+    """Found by the property test above (input integer(2, -1, unsigned), two layers): a layer
+    whose input bus was one bit wide declared it as a scalar port and then indexed it (`x[0]`),
+    which iverilog refuses. Buses are vectors at every width; control ports stay scalars."""
+    from chop.hardware.verilog import ModuleWriter
+
+    w = ModuleWriter("m")
+    w.port("input", "clk", 1)
+    w.port("input", "x", 1, bus=True)
+    assert w.ports == ["input wire clk", "input wire [0:0] x"]

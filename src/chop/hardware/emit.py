@@ -98,7 +98,7 @@ def _emit_layer(name: str, ops: list[dict], inputs: list[Signal], shape: list[in
                 program: IntegerProgram, options: HardwareOptions, first: dict | None):
     w = ModuleWriter(name)
     in_width = len(inputs) * first["width"] if first else _bus_width(inputs)
-    xs = _unpack(w, w.port("input", "x", in_width) if in_width else "x", inputs, first)
+    xs = _unpack(w, w.port("input", "x", in_width, bus=True) if in_width else "x", inputs, first)
     stages = 0
     for k, op in enumerate(ops):
         xs, shape = OPS[op["op"]](w, xs, shape, op, program.tensors, options.multiplier)
@@ -114,7 +114,7 @@ def _emit_layer(name: str, ops: list[dict], inputs: list[Signal], shape: list[in
     if out_width == 0:
         raise ConfigError(f"ch emit: every output of layer '{name}' is a constant (the weights "
                           "and ranges leave nothing to compute); there is no circuit to build.")
-    w.port("output", "y", out_width)
+    w.port("output", "y", out_width, bus=True)
     parts = [w.bits(s) for s in reversed(xs) if not s.constant]
     w.body.append(f"assign y = {{{', '.join(parts)}}};" if len(parts) > 1
                   else f"assign y = {parts[0]};")
@@ -189,10 +189,10 @@ def _top(options: HardwareOptions, n_in: int, first: dict, layers: list[dict],
     w.track(clk), w.track(rst)
     for name in ("clk", "rst", "in_valid"):
         w.port("input", name, 1)
-    w.port("input", "in_data", n_in * first["width"])
+    w.port("input", "in_data", n_in * first["width"], bus=True)
     w.port("output", "out_valid", 1)
     ow = out_format["width"]
-    w.port("output", "out_data", len(outs) * ow)
+    w.port("output", "out_data", len(outs) * ow, bus=True)
     bus = "in_data"
     for info in layers:
         name = info["module"]

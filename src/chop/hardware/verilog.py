@@ -98,9 +98,11 @@ class ModuleWriter:
         self._names.add(name)
         return name
 
-    def port(self, direction: str, name: str, width: int) -> str:
+    def port(self, direction: str, name: str, width: int, bus: bool = False) -> str:
+        """Declare a port; a `bus` is always a vector, even of one bit, since its elements are
+        selected by index (`x[0]` of a scalar is an error in iverilog)."""
         self._names.add(name)
-        bits = f"[{width - 1}:0] " if width > 1 else ""
+        bits = f"[{width - 1}:0] " if width > 1 or bus else ""
         self.ports.append(f"{direction} wire {bits}{name}")
         return name
 
