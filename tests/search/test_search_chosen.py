@@ -56,3 +56,13 @@ def test_run_once_records_each_outcome_and_reraises_only_an_interrupt(tmp_path):
     assert seen == ["COMPLETE", "PRUNED", "FAIL"]
     assert [t.state.name for t in study.trials] == ["COMPLETE", "PRUNED", "FAIL", "FAIL"]
     assert study.trials[0].value == 0.5
+
+
+def test_a_chosen_trial_on_an_rdb_storage_holds_its_point_and_completes(tmp_path):
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    study = optuna.create_study(storage=f"sqlite:///{tmp_path / 'study.db'}")
+    trial = ask_chosen(study, PARAMS, {"a": 3, "b": "x", "fixed": 8}, {"worker": "h:2"})
+    run_once(study, trial, lambda t: 1.0)
+    (done,) = study.trials
+    assert done.state.name == "COMPLETE" and done.params == {"a": 3, "b": "x"} and done.user_attrs["worker"] == "h:2"
+    assert done.datetime_start <= done.datetime_complete  # both in the same (local) clock

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 
 from chop.search.params import Param
 
@@ -29,7 +29,7 @@ def ask_chosen(study, params: Sequence[Param], point: dict, user_attrs: dict):
     searched = [p for p in params if len(p.choices) > 1]
     template = FrozenTrial(
         number=-1, trial_id=-1, state=TrialState.RUNNING, value=None, values=None,
-        datetime_start=datetime.now(timezone.utc), datetime_complete=None,
+        datetime_start=datetime.now(), datetime_complete=None,  # naive local time, as Optuna's own
         params={p.name: point[p.name] for p in searched},
         distributions={p.name: CategoricalDistribution(list(p.choices)) for p in searched},
         user_attrs={**user_attrs, "point": point}, system_attrs={}, intermediate_values={})
