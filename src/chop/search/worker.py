@@ -283,6 +283,7 @@ def _run_chosen(study, runner: TrialRunner, cursor: GridCursor, holders: Holders
         return False
     current.pop("trial", None)
     trial = ask_chosen(study, runner.params, point, {WORKER_ATTR: this_worker()})
+    current["trial"] = trial  # a Ctrl-C from here on marks it interrupted
     run_once(study, trial, objective, [on_trial] if on_trial else ())
     return True
 
