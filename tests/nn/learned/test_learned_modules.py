@@ -104,3 +104,9 @@ def test_bad_learned_configs_name_the_key(config, message):
     config = {k: v for k, v in config.items() if v is not None}
     with pytest.raises(ConfigError, match=message):
         check_format_config(config)
+
+
+def test_default_rate_follows_what_learns():
+    widths = from_float(nn.Linear(4, 2), CONFIG)  # learn_widths = true
+    steps = from_float(nn.Linear(4, 2), {**CONFIG, "learn_widths": False})
+    assert widths.specs["weight"].learned_lr == 0.05 and steps.specs["weight"].learned_lr == 0.01

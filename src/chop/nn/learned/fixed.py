@@ -35,6 +35,10 @@ from chop.nn.quantizers.integer import MAX_FRAC_WIDTH, MAX_WIDTH, MIN_FRAC_WIDTH
 
 LN2 = math.log(2.0)
 NAME = "learned_integer"
+#: Default learning rates (about bits per step with Adam): learned widths move several bits
+#: towards their budget within a short QAT; a learned step at a fixed width only fine-tunes
+#: its calibrated start (0.05 there cost 0.0018 accuracy on the Brevitas benchmark's 4-bit mlp).
+WIDTH_LR, FRAC_LR = 0.05, 0.01
 #: Learned widths stay within these bounds (a 1-bit signed operand is {-step, 0}: useless).
 MIN_LEARNED_WIDTH = 2
 
@@ -129,12 +133,15 @@ class LearnedFixedPoint(nn.Module):
     name = NAME
 
     def __init__(self, start: IntegerFormat, learn_width: bool = False, bitops_penalty: float = 0.0,
-                 learned_lr: float = 0.05, frac: float | None = None, int_bits: float | None = None):
+                 learned_lr: float | None = None, frac: float | None = None,
+                 int_bits: float | None = None):
         super().__init__()
         if not isinstance(start, IntegerFormat):
             raise ConfigError(f"Learned widths start from an 'integer' format, got {start}.")
         self.is_signed, self.rounding = start.is_signed, start.rounding
         self.learn_width = bool(learn_width)
+        if learned_lr is None:  # widths travel far (to the bit budget); a step only fine-tunes
+            learned_lr = WIDTH_LR if learn_width else FRAC_LR
         self.bitops_penalty, self.learned_lr = float(bitops_penalty), float(learned_lr)
         self.fixed_width = start.width
         start_int = start.width - start.frac_width - (1 if start.is_signed else 0)

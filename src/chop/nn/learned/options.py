@@ -10,7 +10,8 @@
     bias_frac_width = 8              # a plain operand beside learned ones
     learn_widths = true              # learn the widths too, starting from the given ones
     bitops_penalty = 0.002           # loss += bitops_penalty * BitOPs / MACs
-    learned_lr = 0.05                # the learning rate of the widths (about bits per step with Adam)
+    learned_lr = 0.05                # the widths' learning rate (about bits per step with Adam;
+                                     # default 0.05 with learn_widths, else 0.01)
 
 The quantize pass resolves "learned" like "auto" (a calibrated integer start) and records which
 operands learn under the key `learned` (e.g. ["data_in", "weight"]), so that a recipe replays them.
@@ -28,7 +29,7 @@ from chop.nn.quantizers.integer import IntegerFormat
 LEARNED = "learned"
 #: Config keys of learned quantization (beside the format's own fields).
 LEARN_KEYS = ("learned", "learn_widths", "bitops_penalty", "learned_lr")
-LEARN_DEFAULTS = {"learn_widths": False, "bitops_penalty": 0.0, "learned_lr": 0.05}
+LEARN_DEFAULTS = {"learn_widths": False, "bitops_penalty": 0.0, "learned_lr": None}
 
 
 def learned_frac_operands(config: Mapping[str, Any]) -> list[str]:
@@ -53,6 +54,8 @@ def check_learn_options(config: Mapping[str, Any], where: str = "") -> None:
         raise ConfigError(f"{where}learn_widths={config['learn_widths']!r} must be true or false.")
     for key, positive in (("bitops_penalty", False), ("learned_lr", True)):
         value = config.get(key, LEARN_DEFAULTS[key])
+        if value is None and key == "learned_lr":
+            continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value \
                 or value < 0 or (positive and value == 0):
             need = "a positive number" if positive else "a number >= 0"
@@ -81,6 +84,7 @@ def learner(spec: Any, config: Mapping[str, Any], operand: str) -> Any:
         raise ConfigError(f"{operand} learns its widths but its format is {spec}; learned "
                           "quantization needs name = \"integer\".")
     options = {key: config.get(key, default) for key, default in LEARN_DEFAULTS.items()}
+    rate = options["learned_lr"]
     return LearnedFixedPoint(spec, learn_width=bool(options["learn_widths"]),
                              bitops_penalty=float(options["bitops_penalty"]),
-                             learned_lr=float(options["learned_lr"]))
+                             learned_lr=None if rate is None else float(rate))
