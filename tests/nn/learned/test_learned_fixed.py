@@ -150,6 +150,7 @@ def test_fast_path_equals_the_generic_path(learn_width, dtype):
     gen = torch.Generator().manual_seed(3)
     x = (torch.randn(4099, generator=gen, dtype=torch.float64) * 6).to(dtype)
     x[::97] = float("nan")
+    x[3], x[4] = float("inf"), -float("inf")
     x[5] = 2.25  # a tie at the step 2**-2 (frac 2)
     g = torch.randn(4099, generator=gen, dtype=torch.float64).to(dtype)
     results = []

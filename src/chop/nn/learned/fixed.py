@@ -91,14 +91,16 @@ class _FastLearnedRound(torch.autograd.Function):
         x, q = ctx.saved_tensors
         bounds = ctx.bounds
         grad_x = torch.ops.aten.hardtanh_backward(grad, x, bounds.grad_lo, bounds.grad_hi)
-        if math.isnan(x.sum()):  # rare: keep NaN out of the gradients (as the generic path)
-            nan = torch.isnan(x)
+        gx_x = torch.dot(grad_x.reshape(-1), x.reshape(-1))
+        if math.isnan(gx_x):  # a NaN (or inf) in x: keep it out of the gradients, as the generic path
+            nan = torch.isnan(x)  # (the gradient at +-inf is 0 already: outside the range)
             grad_x = grad_x.masked_fill_(nan, 0.0)
-            x, q = x.masked_fill(nan, 0.0), q.masked_fill(nan, 0.0)
-        g, gx, xs, qs = grad.reshape(-1), grad_x.reshape(-1), x.reshape(-1), q.reshape(-1)
-        gx_q, gx_x = torch.dot(gx, qs), torch.dot(gx, xs)
+            x, q = x.masked_fill(~torch.isfinite(x), 0.0), q.masked_fill(nan, 0.0)
+            gx_x = torch.dot(grad_x.reshape(-1), x.reshape(-1))
+        g, gx, qs = grad.reshape(-1), grad_x.reshape(-1), q.reshape(-1)
         grad_frac = grad_int = None
         if ctx.learn_width:
+            gx_q = torch.dot(gx, qs)
             grad_frac = -LN2 * (gx_q - gx_x)
             if ctx.needs_input_grad[2]:
                 grad_int = LN2 * (torch.dot(g, qs) - gx_q)
