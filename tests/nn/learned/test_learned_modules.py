@@ -110,3 +110,15 @@ def test_default_rate_follows_what_learns():
     widths = from_float(nn.Linear(4, 2), CONFIG)  # learn_widths = true
     steps = from_float(nn.Linear(4, 2), {**CONFIG, "learn_widths": False})
     assert widths.specs["weight"].learned_lr == 0.05 and steps.specs["weight"].learned_lr == 0.01
+
+
+def test_a_module_after_a_training_pass_can_still_be_copied():
+    """The recorded cost holds a tensor with autograd history; kept beside the module, it does
+    not stop deep copies (graph passes, saving) when nobody read the penalty."""
+    import copy
+
+    q = from_float(nn.Linear(16, 4), CONFIG)
+    q(torch.randn(8, 16))  # a training pass, penalty never read
+    twin = copy.deepcopy(q)
+    assert torch.equal(twin.weight, q.weight)
+    assert bit_penalty(q) is not None and bit_penalty(twin) is None

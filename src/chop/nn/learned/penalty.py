@@ -13,6 +13,7 @@ regulariser, normalised by MACs.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -22,7 +23,9 @@ from torch import nn
 from chop.nn.learned.fixed import LearnedFixedPoint
 
 FLOAT_BITS = 32
-_COST = "_learned_cost"
+#: The last training pass's cost per module, beside the modules rather than on them: a module
+#: holding a tensor with autograd history could not be deep-copied (graph copies, saving).
+_COSTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def operand_width(spec: Any) -> torch.Tensor | float:
@@ -57,7 +60,7 @@ def record_cost(module: nn.Module, specs: Sequence[Any], weight: torch.Tensor | 
         return
     product = operand_width(specs[0]) * operand_width(specs[1] if len(specs) > 1 else None)
     weight_of_penalty = max(s.bitops_penalty for s in learners)
-    setattr(module, _COST, (weight_of_penalty, macs, product))
+    _COSTS[module] = (weight_of_penalty, macs, product)
 
 
 def bit_penalty(model: nn.Module) -> torch.Tensor | None:
@@ -65,7 +68,7 @@ def bit_penalty(model: nn.Module) -> torch.Tensor | None:
     reading it clears the recorded costs, so a stale pass never counts twice."""
     terms, total_macs = [], 0
     for module in model.modules():
-        cost = module.__dict__.pop(_COST, None)
+        cost = _COSTS.pop(module, None)
         if cost is None:
             continue
         weight, macs, product = cost
