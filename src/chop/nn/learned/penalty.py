@@ -58,8 +58,10 @@ def record_cost(module: nn.Module, specs: Sequence[Any], weight: torch.Tensor | 
     macs = macs_per_sample(weight, inputs, out) if learners else 0
     if not macs or not torch.is_grad_enabled():
         return
-    product = operand_width(specs[0]) * operand_width(specs[1] if len(specs) > 1 else None)
     weight_of_penalty = max(s.bitops_penalty for s in learners)
+    product = None  # without a penalty only the MACs count (the denominator); no width tensors
+    if weight_of_penalty > 0:
+        product = operand_width(specs[0]) * operand_width(specs[1] if len(specs) > 1 else None)
     _COSTS[module] = (weight_of_penalty, macs, product)
 
 
