@@ -7,7 +7,11 @@ each width w and learning rate, by both libraries, with the same training loop a
   machop    `integer` fixed point on every Linear (inputs, weights, biases at w bits), fractional
             widths "auto" (calibrated on 8 training batches, statistic "mse" unless --statistic);
             inputs unsigned (the images are in [0, 1], the other Linears read ReLU outputs), so
-            they keep all w bits for magnitude.
+            they keep all w bits for magnitude. With --fractions learned-activations the hidden
+            Linears' input steps start there and train (power-of-two steps, chop.nn.learned; as
+            Brevitas learns its activation scales); --fractions learned trains the weights' steps
+            too. The network input's step stays calibrated either way: it is the data's, and
+            learning it would cost the first Linear's input-gradient matmul (+0.3x step).
   Brevitas  QuantIdentity -> QuantLinear -> QuantReLU -> QuantLinear -> QuantReLU -> QuantLinear
             with its defaults at w bits: per-tensor float scales, weights Int, activations learned
             scales (bias left float, as Brevitas does by default).
@@ -46,6 +50,8 @@ from chop.passes.graph import (
 from quantized_step import median_step_ms
 
 BATCH = 256
+#: --fractions: the operands whose steps train (the network input's never does: see above)
+LEARNED = {"auto": (), "learned-activations": ("data_in",), "learned": ("data_in", "weight")}
 
 
 def batches(split, seed: int):
@@ -80,12 +86,17 @@ def machop_qat_model(float_model: nn.Module, data, width: int, bias_width: int,
     mg = MaseGraph(copy.deepcopy(float_model))
     mg, _ = init_metadata_analysis_pass(mg, None)
     mg, _ = add_common_metadata_analysis_pass(mg, {"dummy_in": {"x": data.train.x[:8]}})
-    config = {"name": "integer", "data_in_width": width, "data_in_frac_width": fractions,
-              "data_in_is_signed": False, "weight_width": width, "weight_frac_width": fractions,
+    config = {"name": "integer", "data_in_width": width, "data_in_frac_width": "auto",
+              "data_in_is_signed": False, "weight_width": width, "weight_frac_width": "auto",
               "bias_width": bias_width, "bias_frac_width": "auto"}
+    linears = [node.name for node in mg.fx_graph.nodes if node.op == "call_module"
+               and isinstance(mg.model.get_submodule(node.target), nn.Linear)]
+    args: dict = {"by": "name"}
+    for index, name in enumerate(linears):
+        learned = [op for op in LEARNED[fractions] if op != "data_in" or index > 0]
+        args[name] = {"config": {**config, **{f"{op}_frac_width": "learned" for op in learned}}}
     calibration = ({"x": x} for x, _ in batches(data.train, 7))
-    mg, _ = quantize_transform_pass(mg, {"by": "type", "linear": {"config": config},
-                                         "input_generator": calibration,
+    mg, _ = quantize_transform_pass(mg, {**args, "input_generator": calibration,
                                          "calibration": {"num_batches": 8,
                                                          "statistic": statistic}})
     return mg.model
@@ -111,6 +122,18 @@ def mean_sd(values: list[float]) -> str:
     return f"{statistics.mean(values):.4f} ± {sd:.4f}"
 
 
+def compare_steps(data, steps: int, statistic: str) -> None:
+    """What learning steps costs: the float step and machop's with each --fractions choice."""
+    torch.manual_seed(0)
+    float_model = train(get_model("mlp", data.info), data, 1, 1e-3, 0)
+    models = {"float": copy.deepcopy(float_model).train()}
+    for fractions in LEARNED:
+        models[fractions] = machop_qat_model(float_model, data, 4, 4, statistic, fractions).train()
+    ms = median_step_ms(models, torch.optim.Adam, data.train.x[:BATCH], data.train.y[:BATCH], steps)
+    print("step (ms, median of %d, taking turns): " % steps + "; ".join(
+        f"{name} {value:.2f} ({value / ms['float']:.2f}x)" for name, value in ms.items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--widths", default="2,3,4,8")
@@ -122,10 +145,14 @@ def main() -> None:
                         help="machop's bias width (default: the same w as everything else)")
     parser.add_argument("--statistic", default="mse", choices=["max", "quantile", "mse"],
                         help="machop's calibration statistic for the 'auto' fractional widths")
-    parser.add_argument("--fractions", default="auto", choices=["auto", "learned"],
-                        help="machop's input/weight fractional widths: calibrated once ('auto') or "
-                             "calibrated, then trained as power-of-two steps ('learned')")
+    parser.add_argument("--fractions", default="auto", choices=list(LEARNED),
+                        help="machop's fractional widths: calibrated once ('auto'), or calibrated "
+                             "and then trained as power-of-two steps: the hidden activations' "
+                             "('learned-activations') or theirs and the weights' ('learned')")
     parser.add_argument("--timing-steps", type=int, default=60)
+    parser.add_argument("--compare-steps", action="store_true",
+                        help="only time the float step against machop's step with each --fractions "
+                             "choice, side by side (4 bits, seed 0, one float epoch), and exit")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default=None, help="also write the table (Markdown) here")
     args = parser.parse_args()
@@ -135,6 +162,10 @@ def main() -> None:
     lrs = [float(lr) for lr in args.lrs.split(",")]
     started = time.perf_counter()
     data = get_dataset("fashion-mnist")
+
+    if args.compare_steps:
+        compare_steps(data, args.timing_steps, args.statistic)
+        return
 
     results: dict[tuple[int, float, str], list[float]] = {}
     float_accs = []
