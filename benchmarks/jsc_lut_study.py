@@ -9,18 +9,20 @@ stay zero). The Pareto trials are rebuilt from their point and seed and measured
 split; those whose estimate is at most --synth-max-luts are also synthesized with the installed
 yosys (`synth -lut 6`, the `ch synth` flow) so that estimate and synthesis are side by side.
 
-The published points are the LogicNets JSC models (Umuroglu et al., "LogicNets: Co-Designed
-Neural Networks and Circuits for Extreme-Throughput Applications", FPL 2020) with the figures
-quoted in machop's issue 15 (JSC-S 68.8% at 232 LUTs, JSC-L 72.6% at 38,925 LUTs): Vivado
-post-implementation LUT counts on a Xilinx part, for trained sparse low-bit models on the real
-JSC data. Ours are yosys 0.23 `synth -lut 6` figures (or their estimate) of designs built by
+The published points (`PUBLISHED`, each with its source) are LUT-based JSC networks synthesized
+by Vivado on Xilinx parts, trained on the real JSC data: LogicNets (Umuroglu et al., FPL 2020)
+and PolyLUT-Add (Lou et al., FPL 2024, a PolyLUT extension), as their authors' repositories
+report them. Ours are yosys 0.23 `synth -lut 6` figures (or their estimate) of designs built by
 `ch emit`: a different tool, LUT architecture and design style, so the points are context, not
 a like-for-like comparison. Without the real JSC file the data is the test suite's schema
 fixture (synthetic rows with JSC's columns): its accuracies say nothing about JSC.
 
-Writes docs/studies/jsc_lut_pareto_<data>.png and .md. About 5-10 minutes on 2 shared cores.
+Writes docs/studies/jsc_lut_pareto_<data>.png, .md and .json (the trials and the measured
+front). About 5-10 minutes on 2 shared cores; `--replot` redraws the figure and table from the
+.json in a second, without searching again.
 
 Run: python benchmarks/jsc_lut_study.py [--trials 48] [--epochs 3] [--synth-max-luts 4000]
+     python benchmarks/jsc_lut_study.py --replot [--data fixture|real]
 """
 
 from __future__ import annotations
@@ -41,8 +43,24 @@ from study_common import pyplot  # noqa: E402
 from chop.config import merge  # noqa: E402
 from chop.search import run_search  # noqa: E402
 
-# (label, accuracy %, LUTs): LogicNets, as quoted in issue 15 (Vivado, Xilinx part).
-PUBLISHED = [("LogicNets JSC-S", 68.8, 232), ("LogicNets JSC-L", 72.6, 38_925)]
+LOGICNETS = ("LogicNets (Umuroglu et al., FPL 2020): the results table of "
+             "github.com/Xilinx/logicnets examples/jet_substructure/README.md, Vivado 2019.2 "
+             "(the part is not named there)")
+POLYLUT_ADD = ("PolyLUT-Add (Lou et al., FPL 2024, arXiv:2406.04910; PolyLUT extended with "
+               "adders): the post-place-and-route table of github.com/bingleilou/PolyLUT-Add "
+               "README.md (the paper's Table III updated), Vivado 2020.1, xcvu9p-flgb2104-2-i, "
+               "out of context")
+# Published JSC points: Vivado LUTs on Xilinx parts, real JSC data, each with where it is from.
+PUBLISHED = [
+    {"family": "LogicNets", "model": "JSC-S", "acc": 68.8, "luts": 232, "source": LOGICNETS},
+    {"family": "LogicNets", "model": "JSC-M", "acc": 71.5, "luts": 14_576, "source": LOGICNETS},
+    {"family": "LogicNets", "model": "JSC-L", "acc": 72.6, "luts": 38_925, "source": LOGICNETS},
+    {"family": "PolyLUT-Add", "model": "JSC-M Lite-Add2", "acc": 72.0, "luts": 895,
+     "source": POLYLUT_ADD},
+    {"family": "PolyLUT-Add", "model": "JSC-XL-Add2", "acc": 75.0, "luts": 36_484,
+     "source": POLYLUT_ADD},
+]
+MARKERS = {"LogicNets": ("*", "C3"), "PolyLUT-Add": ("D", "C2")}
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "studies"
 
 
@@ -121,11 +139,14 @@ def plot(records, rows, data_kind: str, path: Path) -> None:
     synth = [r for r in rows if r["yosys_luts"]]
     ax.scatter([r["yosys_luts"] for r in synth], [100 * r["test_acc"] for r in synth], marker="x",
                color="C1", zorder=3, label="same designs: yosys 0.23 synth -lut 6 LUTs")
-    for label, acc, luts in PUBLISHED:
-        ax.scatter([luts], [acc], marker="*", s=120, color="C3", zorder=3)
-        ax.annotate(label, (luts, acc), textcoords="offset points", xytext=(5, -12), fontsize=8, color="C3")
-    ax.scatter([], [], marker="*", s=120, color="C3",
-               label="published (Vivado, Xilinx part, real JSC): a different measure")
+    for family, (marker, color) in MARKERS.items():
+        points = [p for p in PUBLISHED if p["family"] == family]
+        ax.scatter([p["luts"] for p in points], [p["acc"] for p in points], marker=marker,
+                   s=90 if marker == "*" else 40, color=color, zorder=3,
+                   label=f"{family}, published (Vivado, Xilinx part, real JSC): context only")
+        for p in points:
+            ax.annotate(p["model"], (p["luts"], p["acc"]), textcoords="offset points",
+                        xytext=(5, -11) if marker == "*" else (-10, 6), fontsize=7, color=color)
     ax.set_xscale("log")
     ax.set_xlabel("LUTs (log scale)")
     ax.set_ylabel("accuracy (%)")
@@ -161,12 +182,36 @@ def write_table(rows, records, args, data_kind: str, seconds: float, path: Path)
                      f"{'' if r['yosys_luts'] is None else format(r['yosys_luts'], ',')} | {err} | "
                      f"{'' if r['yosys_ffs'] is None else r['yosys_ffs']} | "
                      f"{'' if r['yosys_depth'] is None else r['yosys_depth']} |")
-    lines += ["", "Published points in the figure (context, a different measure): "
-              + "; ".join(f"{label} {acc}% at {luts:,} LUTs" for label, acc, luts in PUBLISHED)
-              + " (LogicNets, Umuroglu et al., FPL 2020, as quoted in machop issue 15; Vivado LUTs on a "
-              "Xilinx part, real JSC data). hls4ml and PolyLUT figures are not plotted: no source "
-              "for them could be checked from this machine.", ""]
+    lines += ["", "## Published points in the figure (context, not the same measure)", "",
+              "LUT-based networks trained on the real JSC data and synthesized by Vivado on Xilinx "
+              "parts (LUT6 with carry chains, place and route): their LUT counts are not yosys "
+              "`synth -lut 6` counts, and their accuracies are on JSC, not on this data.", "",
+              "| network | test acc | LUTs (Vivado) | source |", "|---|---|---|---|"]
+    lines += [f"| {p['family']} {p['model']} | {p['acc']}% | {p['luts']:,} | {p['source']} |"
+              for p in PUBLISHED]
+    lines += ["", "Not plotted: PolyLUT itself (Andronic and Constantinides, FPT 2023) and hls4ml "
+              "(Duarte et al., JINST 2018): their papers' tables could not be read "
+              "from this machine, and a figure quoted at second hand is not plotted.", ""]
     path.write_text("\n".join(lines) + "\n")
+
+
+RESULT_KEYS = ("number", "state", "point", "metrics")
+
+
+def save_results(path: Path, args, data_kind: str, seconds: float, records, rows) -> None:
+    """What the figure and table are drawn from, so that `--replot` needs no search."""
+    study = {"trials": args.trials, "epochs": args.epochs, "synth_max_luts": args.synth_max_luts,
+             "data_kind": data_kind, "seconds": round(seconds, 1),
+             "records": [{k: r.get(k) for k in RESULT_KEYS} for r in records], "rows": rows}
+    path.write_text(json.dumps(study, indent=1) + "\n")
+
+
+def draw(study: dict, out: Path, name: str) -> None:
+    args = argparse.Namespace(trials=study["trials"], epochs=study["epochs"],
+                              synth_max_luts=study["synth_max_luts"])
+    plot(study["records"], study["rows"], study["data_kind"], out / f"{name}.png")
+    write_table(study["rows"], study["records"], args, study["data_kind"], study["seconds"],
+                out / f"{name}.md")
 
 
 def main() -> None:
@@ -175,7 +220,20 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--synth-max-luts", type=int, default=4000)
     parser.add_argument("--out", type=Path, default=DOCS)
+    parser.add_argument("--replot", action="store_true",
+                        help="redraw the figure and table from the stored .json; no search")
+    parser.add_argument("--data", choices=["fixture", "real"], default="fixture",
+                        help="with --replot: which stored study to redraw")
     args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.replot:
+        name = f"jsc_lut_pareto_{args.data}"
+        stored = args.out / f"{name}.json"
+        if not stored.exists():
+            sys.exit(f"--replot: {stored} does not exist; run the study once without --replot.")
+        draw(json.loads(stored.read_text()), args.out, name)
+        print(f"redrew {args.out / name}.png and .md from {stored}")
+        return
     torch.set_num_threads(1)
     start = time.perf_counter()
     _, data_kind = load_data("jsc")
@@ -186,11 +244,10 @@ def main() -> None:
         rows = measure_front(cfg, pareto(records), args.synth_max_luts, Path(folder))
     seconds = time.perf_counter() - start
     name = f"jsc_lut_pareto_{'real' if data_kind == 'real' else 'fixture'}"
-    args.out.mkdir(parents=True, exist_ok=True)
-    plot(records, rows, data_kind, args.out / f"{name}.png")
-    write_table(rows, records, args, data_kind, seconds, args.out / f"{name}.md")
+    save_results(args.out / f"{name}.json", args, data_kind, seconds, records, rows)
+    draw(json.loads((args.out / f"{name}.json").read_text()), args.out, name)
     print((args.out / f"{name}.md").read_text())
-    print(f"wrote {args.out / name}.png and .md in {seconds / 60:.1f} min")
+    print(f"wrote {args.out / name}.png, .md and .json in {seconds / 60:.1f} min")
 
 
 if __name__ == "__main__":
