@@ -10,7 +10,7 @@ simulators' build and run CPU seconds, from one run.
 
 Two kinds of program:
 - default: random-weight models (BatchNorm statistics randomised so that no layer is an
-  identity), data 8/4 (or 4/4) and weights and biases of `--bits` with 4 fractional bits, run on
+  identity), data 8/4, weights and biases of `--bits` with 4 fractional bits, run on
   `--vectors` random inputs at several scales;
 - `--trained`: the model trained on the `jsc` data (the real file when it is there, else the
   test suite's schema fixture), BatchNorm folded, `--sparsity` of each Linear's weights pruned
