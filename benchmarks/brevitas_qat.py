@@ -11,7 +11,8 @@ each width w and learning rate, by both libraries, with the same training loop a
             Linears' input steps start there and train (power-of-two steps, chop.nn.learned; as
             Brevitas learns its activation scales); --fractions learned trains the weights' steps
             too. The network input's step stays calibrated either way: it is the data's, and
-            learning it would cost the first Linear's input-gradient matmul (+0.3x step).
+            learning it would cost the first Linear's input-gradient matmul (1.74x the float step
+            instead of 1.50x).
   Brevitas  QuantIdentity -> QuantLinear -> QuantReLU -> QuantLinear -> QuantReLU -> QuantLinear
             with its defaults at w bits: per-tensor float scales, weights Int, activations learned
             scales (bias left float, as Brevitas does by default).
@@ -62,7 +63,7 @@ def batches(split, seed: int):
 
 
 def train(model: nn.Module, data, epochs: int, lr: float, seed: int) -> nn.Module:
-    # learned fractions (--fractions learned) get their own group and learning rate
+    # learned steps (--fractions learned*) get their own group and learning rate
     optimizer = torch.optim.Adam(parameter_groups(model, lr, 0.0) or model.parameters(), lr=lr)
     model.train()
     for epoch in range(epochs):
@@ -123,7 +124,7 @@ def mean_sd(values: list[float]) -> str:
 
 
 def compare_steps(data, steps: int, statistic: str) -> None:
-    """What learning steps costs: the float step and machop's with each --fractions choice."""
+    """What learning the steps costs: the float step beside machop's with each --fractions choice."""
     torch.manual_seed(0)
     float_model = train(get_model("mlp", data.info), data, 1, 1e-3, 0)
     models = {"float": copy.deepcopy(float_model).train()}
