@@ -50,7 +50,7 @@ from chop.export.runner import IntegerProgram  # noqa: E402
 from chop.hardware import HardwareOptions, emit_design  # noqa: E402
 from chop.hardware.emit import split_layers  # noqa: E402
 from chop.hardware.estimate import estimate_design  # noqa: E402
-from chop.hardware.files import read_manifest, write_design  # noqa: E402
+from chop.hardware.files import design_sources, read_manifest, write_design  # noqa: E402
 from chop.hardware.simulate import ToolError, compare, run_design  # noqa: E402
 from chop.hardware.synth import synthesize_flat  # noqa: E402
 from chop.hardware.vectors import directed_vectors  # noqa: E402
@@ -241,9 +241,9 @@ def check(folder: Path, manifest: dict, program: IntegerProgram, inputs: torch.T
 
 
 def synth(folder: Path, manifest: dict, options: HardwareOptions) -> dict:
-    paths = [folder / name for name in manifest["files"]]
     try:
-        return synthesize_flat(paths, manifest["top"], options, folder / "synth")
+        return synthesize_flat(design_sources(folder, manifest), manifest["top"], options,
+                               folder / "synth")
     except ToolError as error:
         return {"error": str(error)}
 

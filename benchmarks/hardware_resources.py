@@ -44,7 +44,7 @@ from export_graphs import fixed, quantized, random_inputs, traced  # noqa: E402
 from chop.export import export_integer  # noqa: E402
 from chop.hardware import HardwareOptions, emit_design  # noqa: E402
 from chop.hardware.estimate import estimate_design  # noqa: E402
-from chop.hardware.files import read_manifest, write_design  # noqa: E402
+from chop.hardware.files import design_sources, read_manifest, write_design  # noqa: E402
 from chop.hardware.simulate import ToolError, compare, run_design  # noqa: E402
 from chop.hardware.synth import synthesize, synthesize_flat  # noqa: E402
 from chop.hardware.vectors import directed_vectors  # noqa: E402
@@ -124,17 +124,17 @@ def _measure(program, x, options, args) -> str:
         start = time.perf_counter()
         try:
             if args.flat:
-                paths = [folder / "rtl" / name for name in manifest["files"]]
-                total = synthesize_flat(paths, manifest["top"], options, folder / "synth")
+                total = synthesize_flat(design_sources(folder / "rtl", manifest), manifest["top"],
+                                        options, folder / "synth")
                 depth, cpu = total["logic_depth"], total["cpu_seconds"]
             else:
                 report = synthesize(folder / "rtl", manifest, options, folder / "synth")
                 total, depth, cpu = report["total"], report["critical_depth"], report["cpu_seconds"]
             est = estimate["total"]
-            error = 100 * (est["luts"] - total["luts"]) / max(total["luts"], 1)
+            lut_error = 100 * (est["luts"] - total["luts"]) / max(total["luts"], 1)
             bits = sum(layer["adder_bits"] for layer in manifest["layers"])
             synth = (f"{len(manifest['layers']):>6} {total['luts']:>7} ({est['luts']:>7}, "
-                     f"{error:+5.1f}%)  {total['ffs']:>5} ({est['ffs']:>5})  {depth:>3} "
+                     f"{lut_error:+5.1f}%)  {total['ffs']:>5} ({est['ffs']:>5})  {depth:>3} "
                      f"({estimate['critical_depth']:>4})  {cpu:>11.1f} {bits:>11}")
         except ToolError as error:
             synth = f"synthesis stopped after {time.perf_counter() - start:.0f} s: {error}"

@@ -36,6 +36,11 @@ def write_design(design: Design, rtl_dir: str | Path) -> Path:
     return path
 
 
+def design_sources(rtl_dir: str | Path, manifest: dict) -> list[Path]:
+    """The design's Verilog files, in the manifest's order (what simulators and yosys read)."""
+    return [Path(rtl_dir) / name for name in manifest["files"]]
+
+
 def read_manifest(rtl_dir: str | Path) -> dict:
     """The manifest of an RTL folder written by `write_design` (one-line errors otherwise)."""
     path = Path(rtl_dir) / MANIFEST

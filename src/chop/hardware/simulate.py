@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 
 from chop.errors import ChopError
+from chop.hardware.files import design_sources
 
 logger = logging.getLogger(__name__)
 
@@ -172,10 +173,6 @@ endmodule
 """
 
 
-def _sources(rtl_dir: Path, manifest: dict) -> list[Path]:
-    return [rtl_dir / name for name in manifest["files"]]
-
-
 def _fingerprint(paths: list[Path], extra: str) -> str:
     digest = hashlib.sha256(extra.encode())
     for path in paths:
@@ -200,7 +197,7 @@ def build(rtl_dir: Path, manifest: dict, work_dir: Path, simulator: str,
           timeout: float = 1800) -> tuple[Path, float, float]:
     """Compile the design with its testbench (reused when sources are unchanged); returns the
     binary and the wall and CPU seconds of the build."""
-    sources = _sources(rtl_dir, manifest)
+    sources = design_sources(rtl_dir, manifest)
     bench = testbench(manifest)
     key = _fingerprint(sources, bench + simulator)
     build_dir = work_dir / f"{simulator}-{key}"

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from chop.hardware.files import design_sources
 from chop.hardware.options import HardwareOptions
 from chop.hardware.simulate import children_cpu_seconds
 from chop.hardware.yosys import Yosys, find_yosys, run_yosys
@@ -94,8 +95,7 @@ def synthesize(rtl_dir: Path, manifest: dict, options: HardwareOptions,
                work_dir: Path) -> dict[str, Any]:
     """Run yosys on the design; per-layer and total figures (see the module docstring)."""
     top = manifest["top"]
-    paths = [Path(rtl_dir) / name for name in manifest["files"]]
-    modules, log, yosys, seconds, cpu = _run(paths, top, options, work_dir)
+    modules, log, yosys, seconds, cpu = _run(design_sources(rtl_dir, manifest), top, options, work_dir)
     log_path = Path(work_dir) / "yosys.log"
     depths = {m: int(n) for m, n in
               re.findall(r"Longest topological path in (\S+) \(length=(\d+)\)", log)}
